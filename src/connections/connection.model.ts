@@ -4,6 +4,7 @@
  */
 import type { TlsMode } from '../mail/tls-mode.js';
 import type { ClientAuthType } from '../oauth2/client-auth-type.js';
+import type { TestOutcome } from '../mail/test-outcome.js';
 
 export enum ConnectionType {
   SMTP = 'SMTP',
@@ -74,9 +75,12 @@ export interface ConnectionView {
   updatedAt: Date;
   host: string;
   port: number;
+  /** "host:port", IPv6 in brackets. */
+  url: string;
   tls: TlsMode;
   caCertificate: string | null;
   fromAddress: string;
   fromDisplayName: string | null;
   auth: AuthView;
+  lastTest: TestOutcome | null;
 }

@@ -1,0 +1,153 @@
+/**
+ * SQL of connections that TypeORM's repository API does not express well: the default rule, keyset
+ * paging, and the version-guarded update (TypeORM's @VersionColumn does not block a stale write).
+ */
+import type { EntityManager } from 'typeorm';
+import { ConnectionEntity } from './connection.entity.js';
+import type { ConnectionType } from './connection.model.js';
+
+export interface PageRequest {
+  type: ConnectionType | null;
+  search: string | null;
+  first: number;
+  after: { name: string; id: string } | null;
+}
+
+const COLUMNS_BY_PROPERTY = (manager: EntityManager): Map<string, string> =>
+  new Map(manager.connection.getMetadata(ConnectionEntity).columns.map((c) => [c.propertyName, c.databaseName]));
+
+function likePattern(search: string): string {
+  return `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export class ConnectionRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  findById(id: string): Promise<ConnectionEntity | null> {
+    return this.manager.findOneBy(ConnectionEntity, { id });
+  }
+
+  async findByName(type: ConnectionType, name: string): Promise<ConnectionEntity | null> {
+    return this.manager
+      .createQueryBuilder(ConnectionEntity, 'c')
+      .where('c.type = :type AND lower(c.name) = lower(:name)', { type, name })
+      .getOne();
+  }
+
+  /**
+   * API.md's rule in one indexed query: the marked default; else the one named "Default" (any case);
+   * else the only connection of that type; else none.
+   */
+  async defaultId(type: ConnectionType): Promise<string | null> {
+    const rows: Array<{ id: string; is_default: boolean; named: boolean; total: string }> = await this.manager.query(
+      `SELECT id, is_default, lower(name) = 'default' AS named, count(*) OVER () AS total
+         FROM connection WHERE type = $1
+        ORDER BY is_default DESC, (lower(name) = 'default') DESC
+        LIMIT 1`,
+      [type],
+    );
+    const top = rows[0];
+    if (!top) return null;
+    return top.is_default || top.named || Number(top.total) === 1 ? top.id : null;
+  }
+
+  async page(request: PageRequest): Promise<{ rows: ConnectionEntity[]; totalCount: number; hasNextPage: boolean }> {
+    const query = this.manager.createQueryBuilder(ConnectionEntity, 'c');
+    if (request.type) query.andWhere('c.type = :type', { type: request.type });
+    if (request.search) {
+      query.andWhere(
+        `(lower(c.name) LIKE :pattern OR lower(coalesce(c.description, '')) LIKE :pattern
+          OR lower(c.host) LIKE :pattern OR lower(c.from_address) LIKE :pattern)`,
+        { pattern: likePattern(request.search) },
+      );
+    }
+    const totalCount = await query.getCount();
+    if (request.after) {
+      query.andWhere('(lower(c.name), c.id) > (lower(:afterName), :afterId)', {
+        afterName: request.after.name,
+        afterId: request.after.id,
+      });
+    }
+    const rows = await query
+      .orderBy('lower(c.name)', 'ASC')
+      .addOrderBy('c.id', 'ASC')
+      .limit(request.first + 1)
+      .getMany();
+    return { rows: rows.slice(0, request.first), totalCount, hasNextPage: rows.length > request.first };
+  }
+
+  async expiring(until: Date): Promise<ConnectionEntity[]> {
+    return this.manager
+      .createQueryBuilder(ConnectionEntity, 'c')
+      .where(`c.secret_expires_at <= :until`, { until })
+      // The token endpoint said so (AADSTS7000222) even though no date was entered.
+      .orWhere(`c.secret_expires_at IS NULL AND c.last_test ->> 'errorCode' = 'AADSTS7000222'`)
+      .orderBy('c.secret_expires_at', 'ASC', 'NULLS FIRST')
+      .addOrderBy('lower(c.name)', 'ASC')
+      .getMany();
+  }
+
+  async insert(row: Partial<ConnectionEntity>): Promise<ConnectionEntity> {
+    await this.manager.insert(ConnectionEntity, row);
+    return this.manager.findOneByOrFail(ConnectionEntity, { id: row.id as string });
+  }
+
+  /**
+   * Writes `changes` only if the row is still at `version`, and bumps the version. Returns null when
+   * another write got there first (the caller answers CONFLICT).
+   */
+  async updateIfVersion(
+    id: string,
+    version: number,
+    changes: Partial<ConnectionEntity>,
+  ): Promise<ConnectionEntity | null> {
+    const columns = COLUMNS_BY_PROPERTY(this.manager);
+    const sets: string[] = [];
+    const params: unknown[] = [id, version];
+    for (const [property, value] of Object.entries(changes)) {
+      const column = columns.get(property);
+      if (!column || value === undefined) continue;
+      params.push(property === 'lastTest' && value !== null ? JSON.stringify(value) : value);
+      sets.push(`"${column}" = $${params.length}`);
+    }
+    sets.push('"version" = "version" + 1', '"updated_at" = now()');
+    const result: unknown = await this.manager.query(
+      `UPDATE connection SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING id`,
+      params,
+    );
+    if (!returnedRow(result)) return null;
+    return this.manager.findOneByOrFail(ConnectionEntity, { id });
+  }
+
+  /** Records a test outcome; not a settings change, so the version stays. */
+  async saveLastTest(id: string, lastTest: ConnectionEntity['lastTest']): Promise<void> {
+    await this.manager.query(`UPDATE connection SET last_test = $2 WHERE id = $1`, [id, JSON.stringify(lastTest)]);
+  }
+
+  async clearDefault(type: ConnectionType, exceptId: string): Promise<void> {
+    await this.manager.query(
+      `UPDATE connection SET is_default = false, version = version + 1, updated_at = now()
+        WHERE type = $1 AND is_default AND id <> $2`,
+      [type, exceptId],
+    );
+  }
+
+  async countOfType(type: ConnectionType): Promise<number> {
+    return this.manager.countBy(ConnectionEntity, { type });
+  }
+
+  async deleteIfVersion(id: string, version: number): Promise<boolean> {
+    const result: unknown = await this.manager.query(`DELETE FROM connection WHERE id = $1 AND version = $2 RETURNING id`, [
+      id,
+      version,
+    ]);
+    return returnedRow(result);
+  }
+}
+
+/** pg returns [rows, count] for UPDATE/DELETE … RETURNING through TypeORM; PGlite returns rows. */
+function returnedRow(result: unknown): boolean {
+  if (!Array.isArray(result)) return false;
+  const rows = Array.isArray(result[0]) ? result[0] : result;
+  return rows.length > 0;
+}

@@ -1,0 +1,3 @@
+import { ConnectionEntity } from '../connections/connection.entity.js';
+
+export const ENTITIES = [ConnectionEntity];

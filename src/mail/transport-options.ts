@@ -1,0 +1,111 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
+import type { ExternalLogger } from 'nodemailer/lib/shared';
+import { TlsMode } from './tls-mode.js';
+
+export interface SmtpEndpoint {
+  host: string;
+  port: number;
+  tls: TlsMode;
+  /** PEM of a private CA, trusted in addition to Node's default roots. */
+  caCertificate: string | null;
+}
+
+export interface SmtpTimeouts {
+  connectionMs: number;
+  greetingMs: number;
+  socketMs: number;
+  dnsMs: number;
+}
+
+export const DEFAULT_SMTP_TIMEOUTS: Readonly<SmtpTimeouts> = {
+  connectionMs: 10_000,
+  greetingMs: 10_000,
+  socketMs: 20_000,
+  dnsMs: 10_000,
+};
+
+/** Auth once resolved for one connection attempt; the OAuth2 token is handed over at AUTH time. */
+export type TransportAuth =
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'oauth2'; username: string; provideToken: (renew: boolean) => Promise<string> };
+
+export function toTransportOptions(input: {
+  endpoint: SmtpEndpoint;
+  auth: TransportAuth;
+  timeouts: SmtpTimeouts;
+  logger: ExternalLogger;
+}): SMTPTransportOptions {
+  const { endpoint, timeouts } = input;
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    ...tlsModeOptions(endpoint.tls),
+    tls: tlsOptions(endpoint),
+    auth: authOptions(input.auth),
+    connectionTimeout: timeouts.connectionMs,
+    greetingTimeout: timeouts.greetingMs,
+    socketTimeout: timeouts.socketMs,
+    dnsTimeout: timeouts.dnsMs,
+    pool: false,
+    logger: input.logger,
+    debug: true,
+  };
+}
+
+function tlsModeOptions(
+  mode: TlsMode,
+): Pick<SMTPTransportOptions, 'secure' | 'requireTLS' | 'opportunisticTLS' | 'ignoreTLS' | 'forceAuth'> {
+  switch (mode) {
+    case TlsMode.IMPLICIT_TLS:
+      // forceAuth: without it nodemailer silently skips AUTH (and sends unauthenticated) when the
+      // server does not advertise it; a test must fail instead.
+      return { secure: true, forceAuth: true };
+    case TlsMode.STARTTLS:
+      return { secure: false, requireTLS: true, forceAuth: true };
+    case TlsMode.OPPORTUNISTIC:
+      // No forceAuth: after a refused upgrade nodemailer withholds credentials on purpose;
+      // runSmtpTest reports the missing AUTH instead.
+      return { secure: false, opportunisticTLS: true };
+    case TlsMode.NONE:
+      return { secure: false, ignoreTLS: true, forceAuth: true };
+    default: {
+      const unknown: never = mode;
+      throw new Error(`tls: unknown TlsMode ${String(unknown)}`);
+    }
+  }
+}
+
+function tlsOptions(endpoint: SmtpEndpoint): tls.ConnectionOptions {
+  return {
+    rejectUnauthorized: true,
+    // Node refuses an IP address as SNI (and warns on stderr); the identity check still uses the host.
+    ...(net.isIP(endpoint.host) ? {} : { servername: endpoint.host }),
+    ...(endpoint.caCertificate ? { ca: [...tls.rootCertificates, endpoint.caCertificate] } : {}),
+  };
+}
+
+function authOptions(auth: TransportAuth): SMTPTransportOptions['auth'] {
+  switch (auth.kind) {
+    case 'basic':
+      return { user: auth.username, pass: auth.password };
+    case 'oauth2':
+      // provisionCallback instead of a fixed accessToken: nodemailer asks for the token only once
+      // it has read EHLO, which lets runSmtpTest withhold it when XOAUTH2 is not advertised.
+      return {
+        type: 'OAuth2',
+        user: auth.username,
+        provisionCallback: (_user, renew, callback) => {
+          auth.provideToken(renew).then(
+            (token) => callback(null, token),
+            (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+          );
+        },
+      };
+    default: {
+      const unknown: never = auth;
+      throw new Error(`auth: unknown kind ${String((unknown as { kind: unknown }).kind)}`);
+    }
+  }
+}
