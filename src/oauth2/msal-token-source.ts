@@ -47,6 +47,8 @@ interface MsalClient {
 export class MsalTokenSource {
   private readonly clients = new Map<string, MsalClient>();
   private readonly calls = new AsyncLocalStorage<CallState>();
+  // MSAL does not coalesce concurrent cache misses (20 parallel sends on a cold cache = 20 requests), so we do.
+  private readonly inFlight = new Map<string, Promise<AccessToken>>();
   private readonly networkClient: INetworkModule;
 
   constructor(private readonly deps: { http: HttpsPort; timeoutMs: number; counters: TokenCounters; logger?: MsalLogger }) {
@@ -61,6 +63,23 @@ export class MsalTokenSource {
   }
 
   async acquire(request: TokenRequest, authority: string, forceRefresh: boolean, context: TokenCallContext): Promise<AccessToken> {
+    const key = JSON.stringify([authority, request.clientId, request.secretVersion, request.scope]);
+    const pending = forceRefresh ? undefined : this.inFlight.get(key);
+    if (pending) {
+      const shared = await pending;
+      context.transcript.push(`token for ${context.host} shared with a concurrent request`);
+      return { ...shared, fromCache: true, transcript: context.transcript };
+    }
+    const acquiring = this.acquireOnce(request, authority, forceRefresh, context);
+    this.inFlight.set(key, acquiring);
+    try {
+      return await acquiring;
+    } finally {
+      if (this.inFlight.get(key) === acquiring) this.inFlight.delete(key);
+    }
+  }
+
+  private async acquireOnce(request: TokenRequest, authority: string, forceRefresh: boolean, context: TokenCallContext): Promise<AccessToken> {
     const { app } = this.client(request, authority);
     const state: CallState = context;
     try {

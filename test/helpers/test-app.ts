@@ -1,0 +1,104 @@
+/**
+ * Starts the real app for a test: real HTTP on an ephemeral port, real migrations on a throwaway
+ * database (in-memory PGlite by default, a fresh schema on the PostgreSQL server when DATABASE_URL is
+ * set), a fresh key ring, captured logs, and a token provider that trusts the test CA.
+ */
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Client } from 'pg';
+import { loadConfig } from '../../src/config.js';
+import { createApp, type App, type AppOverrides } from '../../src/app.js';
+import type { DatabaseTarget } from '../../src/db/data-source.js';
+import { createLogger } from '../../src/logger.js';
+import { createKeyRing } from '../../src/secrets/key-ring.js';
+import { TokenProvider } from '../../src/oauth2/token-provider.js';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  body: string;
+  data?: T;
+  errors?: Array<{ message: string; path?: string[]; extensions: { code: string; fields?: Array<{ path: string; message: string }>; [key: string]: unknown } }>;
+}
+
+export interface TestApp {
+  app: App;
+  url: string;
+  /** Every log line the app wrote, raw JSON. */
+  logs: string[];
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions extends AppOverrides {
+  env?: Record<string, string>;
+  /** Extra CA PEMs the token provider trusts (the token endpoint's test CA). */
+  caPems?: string[];
+  /** Keep the database between app instances (restart tests): pass the same target. */
+  databaseTarget?: DatabaseTarget;
+}
+
+/** A throwaway database: a schema on the server when DATABASE_URL is set, else in-memory PGlite. */
+export async function createTestDatabase(): Promise<{ target: DatabaseTarget; drop(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return { target: { kind: 'pglite', dataDir: null }, drop: async () => {} };
+  const schema = `t_${randomUUID().replace(/-/g, '')}`;
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  await client.query(`CREATE SCHEMA "${schema}"`);
+  await client.end();
+  return {
+    target: { kind: 'postgres', url, schema },
+    async drop() {
+      const dropper = new Client({ connectionString: url });
+      await dropper.connect();
+      await dropper.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await dropper.end();
+    },
+  };
+}
+
+export function testKeyRing() {
+  return createKeyRing([{ id: 'test', key: randomBytes(32) }]);
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'debug', DATA_DIR: '/nonexistent-test-data-dir', ...options.env });
+  const database = options.databaseTarget ? null : await createTestDatabase();
+  const app = await createApp(config, {
+    database: options.databaseTarget ?? database?.target,
+    keyRing: options.keyRing ?? testKeyRing(),
+    logger: options.logger ?? createLogger('debug', sink),
+    tokens: options.tokens ?? new TokenProvider({ caPems: options.caPems ?? [], timeoutMs: 3_000 }),
+    smtpTimeouts: { connectionMs: 3_000, greetingMs: 3_000, socketMs: 5_000, dnsMs: 3_000, ...options.smtpTimeouts },
+    smtp: options.smtp,
+    clock: options.clock,
+  });
+  const url = `http://127.0.0.1:${app.http.port}/graphql`;
+  return {
+    app,
+    url,
+    logs,
+    async gql(query, variables = {}, headers = {}) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = await response.text();
+      const parsed = JSON.parse(body) as { data?: any; errors?: any };
+      return { status: response.status, body, data: parsed.data ?? undefined, errors: parsed.errors };
+    },
+    async close() {
+      await app.close();
+      await database?.drop();
+    },
+  };
+}
