@@ -10,13 +10,22 @@ import { createLogger, type Logger } from './logger.js';
 import { loadKeyRing } from './secrets/key-source.js';
 import type { KeyRing } from './secrets/key-ring.js';
 import { TokenProvider } from './oauth2/token-provider.js';
+import { createHttpsPort } from './oauth2/https-port.js';
+import { compileEgressPolicy } from './egress/address-policy.js';
+import { createEgressGuard, type Resolver } from './egress/egress-guard.js';
 import { DEFAULT_ALLOWED_TOKEN_HOSTS } from './oauth2/token-url.js';
 import { runSmtpTest } from './mail/smtp-test.js';
 import type { SmtpTimeouts } from './mail/transport-options.js';
 import { ConnectionService } from './connections/connection.service.js';
 import { ConnectionTestService, type SmtpTester } from './connections/connection-test.service.js';
+import { ConnectionFormService } from './connections/form/form.service.js';
 import type { Services } from './context.js';
+import { AuditService } from './audit/audit.service.js';
 import { createHttpServer, type HttpServer } from './server.js';
+import { ApiKeyService } from './auth/api-key.service.js';
+import { Authenticator } from './auth/authenticator.js';
+import { bootstrapApiKeys } from './auth/bootstrap.js';
+import { createJwtVerifier } from './auth/jwt-verifier.js';
 
 export interface AppOverrides {
   database?: DatabaseTarget;
@@ -26,6 +35,10 @@ export interface AppOverrides {
   smtp?: SmtpTester;
   smtpTimeouts?: Partial<SmtpTimeouts>;
   clock?: () => Date;
+  /** DNS for the egress guard (SMTP hosts and, with the default token provider, token hosts). */
+  egressResolver?: Resolver;
+  /** Where a generated bootstrap API key is shown (stdout by default). */
+  announce?: (text: string) => void;
 }
 
 export interface App {
@@ -42,6 +55,9 @@ export interface App {
 
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  // Compiled first: a malformed EGRESS_ALLOWED_HOSTS entry stops the boot before anything opens.
+  const egressPolicy = compileEgressPolicy(config.egress);
+  const egress = createEgressGuard(egressPolicy, { resolver: overrides.egressResolver });
   const keyRing =
     overrides.keyRing ??
     loadKeyRing({
@@ -50,16 +66,18 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       dataDir: config.dataDir,
       warn: (message) => logger.warn(message),
     });
+  const jwt = createJwtVerifier(config.auth);
   const dataSource = createDataSource(overrides.database ?? databaseTarget(config.databaseUrl, config.dataDir));
   const migrationsApplied = await openDatabase(dataSource);
   const clock = overrides.clock ?? (() => new Date());
-  const tokens = overrides.tokens ?? new TokenProvider();
+  const tokens = overrides.tokens ?? new TokenProvider({ https: createHttpsPort({ egress }) });
 
+  const audit = new AuditService({ dataSource, clock });
   const connections = new ConnectionService({
     dataSource,
     keyRing,
     clock,
-    checks: { allowedTokenHosts: config.oauth2AllowedTokenHosts ?? DEFAULT_ALLOWED_TOKEN_HOSTS },
+    checks: { allowedTokenHosts: config.oauth2AllowedTokenHosts ?? DEFAULT_ALLOWED_TOKEN_HOSTS, egress: egressPolicy },
     onSecretReplaced: (previous) => {
       if (previous.tokenUrl && previous.clientId) {
         tokens.forget({ tokenUrl: previous.tokenUrl, clientId: previous.clientId });
@@ -71,14 +89,24 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     connectionTests: new ConnectionTestService({
       connections,
       tokens,
-      smtp: overrides.smtp ?? runSmtpTest,
+      smtp: overrides.smtp ?? ((input) => runSmtpTest({ ...input, egress })),
       clock,
       smtpTimeouts: overrides.smtpTimeouts,
     }),
+    connectionForms: new ConnectionFormService({ dataSource, connections }),
+    audit,
+    apiKeys: new ApiKeyService({ dataSource, clock }),
   };
   let http: HttpServer;
   try {
-    http = await createHttpServer({ config, logger, services, dataSource });
+    await bootstrapApiKeys({
+      apiKeys: services.apiKeys,
+      configuredToken: config.auth.bootstrapApiKey,
+      logger,
+      announce: overrides.announce,
+    });
+    const authenticator = new Authenticator({ apiKeys: services.apiKeys, jwt, logger });
+    http = await createHttpServer({ config, logger, services, dataSource, authenticator });
   } catch (error) {
     await dataSource.destroy();
     throw error;

@@ -3,7 +3,7 @@
  * `fields: [{path, message}]`; anything unknown is masked as INTERNAL_SERVER_ERROR and logged with its
  * cause. No message echoes an input value (it may be a secret).
  */
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, GraphQLInputObjectType, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
@@ -23,28 +23,65 @@ export function validationFields(errors: ValidationError[], prefix = ''): FieldE
   });
 }
 
-const COERCION = /^Variable "\$([^"]+)" got invalid value .*?(?: at "([^"]+)")?; (.*)$/s;
-
 /** Drops the offending value from graphql-js and scalar messages ("... non string value: hunter2"). */
+function withoutLiteral(reason: string): string {
+  return reason.replace(/(value|address|string|Int|Boolean|Float)\s*:\s.*$/s, '$1').replace(/, found .*$/s, '.');
+}
+
 function withoutValue(reason: string): string {
-  return reason
-    .replace(/(value|address|string|Int|Boolean|Float)\s*:\s.*$/s, '$1')
-    .replace(/ Did you mean .*$/s, '');
+  return withoutLiteral(reason).replace(/ Did you mean .*$/s, '');
 }
 
-/** A variable that failed GraphQL coercion: `$input … at "input.fromAddress"` becomes path fromAddress. */
-function coercionFields(message: string): FieldError[] | null {
-  const match = COERCION.exec(message);
-  if (!match) return null;
-  const [, variable, at, reason] = match as unknown as [string, string, string | undefined, string];
-  const segments = at ? at.split('.') : [variable];
-  const path = (segments.length > 1 ? segments.slice(1) : segments).join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
-  return [{ path, message: `${path}: ${withoutValue(reason)}` }];
+const VARIABLE = /^Variable "\$(\w+)" got invalid value /;
+const AT_PATH = / at "([\w.[\]]+)"$/;
+
+/** Members of the @oneOf input types, to say which one to set. */
+export function oneOfMembers(schema: GraphQLSchema | undefined): Map<string, string[]> {
+  const members = new Map<string, string[]>();
+  for (const type of Object.values(schema?.getTypeMap() ?? {})) {
+    if (type instanceof GraphQLInputObjectType && type.isOneOf) members.set(type.name, Object.keys(type.getFields()));
+  }
+  return members;
 }
 
-export function createFormatError(logger: Logger, options: { hideSuggestions: boolean }) {
+/** graphql-js reasons in words that say how to fix the field; never with the value. */
+function explain(path: string, reason: string, oneOf: Map<string, string[]>): string {
+  const exactlyOne = /^Exactly one key must be specified for OneOf type "(\w+)"/.exec(reason);
+  const nullMember = /^Field "(\w+)" must be non-null/.exec(reason);
+  const members = exactlyOne
+    ? oneOf.get(exactlyOne[1]!)
+    : nullMember
+      ? [...oneOf.values()].find((fields) => fields.includes(nullMember[1]!))
+      : undefined;
+  if (members) return `${path}: set exactly one of ${members.join(' or ')}${nullMember ? ', with a value (not null)' : ''}`;
+  if (/valid email address/.test(reason)) return `${path} must be an email address, e.g. reports@example.com`;
+  return `${path}: ${withoutValue(reason)}`;
+}
+
+/**
+ * A variable that failed GraphQL coercion: `$input … at "input.fromAddress"` becomes path fromAddress.
+ * graphql-js writes `<prefix>; <reason>` and the prefix prints the offending value, which may hold "; "
+ * (and a secret), so the message is split at the known reason, never inside the value.
+ */
+function coercionFields(message: string, reason: string | undefined, oneOf: Map<string, string[]>): FieldError[] | null {
+  const variable = VARIABLE.exec(message)?.[1];
+  if (variable === undefined) return null;
+  if (reason === undefined || !message.endsWith(`; ${reason}`)) {
+    return [{ path: variable, message: `${variable}: invalid value; check its type against the schema` }];
+  }
+  const at = AT_PATH.exec(message.slice(0, message.length - reason.length - 2))?.[1];
+  const segments = at ? at.replace(/\[(\d+)\]/g, '.$1').split('.') : [variable];
+  const path = (segments.length > 1 ? segments.slice(1) : segments).join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]').replace(/^(\d+)/, '[$1]');
+  return [{ path, message: explain(path, reason, oneOf) }];
+}
+
+export function createFormatError(logger: Logger, options: { hideSuggestions: boolean; schema?: GraphQLSchema }) {
+  const oneOf = oneOfMembers(options.schema);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const unwrapped = unwrapResolverError(error);
+    // Auth errors thrown by the context function have no path, but still carry their DomainError.
+    const original =
+      unwrapped instanceof GraphQLError && unwrapped.originalError instanceof DomainError ? unwrapped.originalError : unwrapped;
     const base = { locations: formatted.locations, path: formatted.path };
 
     if (original instanceof DomainError) {
@@ -60,12 +97,10 @@ export function createFormatError(logger: Logger, options: { hideSuggestions: bo
     }
     const code = formatted.extensions?.code;
     if (code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED' || code === 'BAD_REQUEST') {
-      const fields = coercionFields(formatted.message);
+      const fields = coercionFields(formatted.message, reasonOf(error), oneOf);
       const message = fields
         ? `Invalid input: ${fields.map((f) => f.message).join('; ')}`
-        : options.hideSuggestions
-          ? formatted.message.replace(/ Did you mean .*$/s, '')
-          : formatted.message;
+        : literalMessage(formatted.message, oneOf, options.hideSuggestions);
       return { ...base, message, extensions: { code: ErrorCode.BAD_USER_INPUT, ...(fields ? { fields } : {}) } };
     }
     if (code === 'PERSISTED_QUERY_NOT_FOUND' || code === 'PERSISTED_QUERY_NOT_SUPPORTED') {
@@ -74,6 +109,20 @@ export function createFormatError(logger: Logger, options: { hideSuggestions: bo
     logger.error({ err: safeErrorFields(original), path: formatted.path }, 'unexpected error');
     return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
+}
+
+/** Literals written in the query text are echoed by graphql-js too ("non string value: hunter2"). */
+function literalMessage(message: string, oneOf: Map<string, string[]>, hideSuggestions: boolean): string {
+  const named = message.replace(/^OneOf Input Object "(\w+)" must specify exactly one key/, (whole, name: string) => {
+    const members = oneOf.get(name);
+    return members ? `${name}: set exactly one of ${members.join(' or ')}` : whole;
+  });
+  return hideSuggestions ? withoutValue(named) : withoutLiteral(named);
+}
+
+/** The reason graphql-js appended to a variable error: the message of the error it wraps. */
+function reasonOf(error: unknown): string | undefined {
+  return error instanceof GraphQLError && error.originalError ? error.originalError.message : undefined;
 }
 
 /** Name, message and stack only: driver errors carry query parameters (sealed secrets among them). */

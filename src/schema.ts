@@ -6,13 +6,18 @@ import { DateTimeResolver } from 'graphql-scalars';
 import './connections/graphql-enums.js';
 import { ConnectionResolver } from './connections/connection.resolver.js';
 import { SmtpConnection } from './connections/connection-output.types.js';
+import { ConnectionFormResolver } from './connections/form/form.resolver.js';
+import { ApiKeyResolver } from './auth/api-key.resolver.js';
+import { authorize } from './auth/authorize.middleware.js';
 
 /** Inputs where exactly one member must be set; type-graphql has no decorator option for @oneOf. */
 const ONE_OF_INPUTS = ['AuthMethodInput'];
 
 export async function createSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [ConnectionResolver],
+    resolvers: [ConnectionResolver, ConnectionFormResolver, ApiKeyResolver],
+    // Every root field passes src/auth/access-rules.ts; a field without a rule is denied.
+    globalMiddlewares: [authorize],
     orphanedTypes: [SmtpConnection],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },

@@ -7,6 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -14,6 +15,8 @@ import type { GraphQLContext, Services } from './context.js';
 import { createSchema } from './schema.js';
 import { createFormatError } from './format-error.js';
 import { playgroundAssets, playgroundHtml } from './playground.js';
+import { DomainError } from './errors.js';
+import { contextError, type Authenticator } from './auth/authenticator.js';
 
 export interface HttpServer {
   server: http.Server;
@@ -30,28 +33,43 @@ export async function createHttpServer(deps: {
   logger: Logger;
   services: Services;
   dataSource: DataSource;
+  authenticator: Authenticator;
 }): Promise<HttpServer> {
-  const { config, logger, services, dataSource } = deps;
+  const { config, logger, services, dataSource, authenticator } = deps;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   const playground = !config.production;
 
+  const armor = new ApolloArmor({
+    maxDepth: { n: 10 },
+    maxAliases: { n: 15 },
+    maxDirectives: { n: 20 },
+    maxTokens: { n: 2000 },
+    costLimit: { maxCost: 5000 },
+    blockFieldSuggestion: { enabled: config.production },
+  }).protect();
+  const schema = await createSchema();
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await createSchema(),
+    schema,
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    formatError: createFormatError(logger, { hideSuggestions: config.production }),
+    formatError: createFormatError(logger, { hideSuggestions: config.production, schema }),
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
       warn: (m) => logger.warn(m),
       error: (m) => logger.error(m),
     },
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    validationRules: armor.validationRules,
+    plugins: [
+      ...armor.plugins,
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
   });
   await apollo.start();
 
@@ -83,7 +101,13 @@ export async function createHttpServer(deps: {
       context: async ({ req }) => {
         const headerId = req.header('x-request-id');
         const requestId = headerId && /^[\w.-]{1,100}$/.test(headerId) ? headerId : randomUUID();
-        return { request: { requestId, actor: 'anonymous' }, services };
+        let principal;
+        try {
+          principal = await authenticator.authenticate(req.header('authorization'));
+        } catch (error) {
+          throw error instanceof DomainError ? contextError(error) : error;
+        }
+        return { request: { requestId, actor: principal.actor, principal }, services };
       },
     }),
   );

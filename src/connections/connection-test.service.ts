@@ -14,6 +14,8 @@ import type { TokenProvider, TokenRequest } from '../oauth2/token-provider.js';
 import { TokenError } from '../oauth2/token-error.js';
 import type { ClientAuthType } from '../oauth2/client-auth-type.js';
 import { asPlaintext } from '../secrets/secret-types.js';
+import { SecretDecryptError } from '../secrets/envelope.js';
+import { TestStage } from '../mail/test-outcome.js';
 import type { ConnectionEntity } from './connection.entity.js';
 import type { ConnectionView, NewConnection } from './connection.model.js';
 import { storedOutcome } from './connection.mapper.js';
@@ -48,7 +50,16 @@ export class ConnectionTestService {
 
   async sendTestEmail(_ctx: RequestContext, args: { id: string; to: string; dryRun: boolean }): Promise<TestOutcome> {
     const row = await this.deps.connections.findRow(args.id);
-    const outcome = await this.run(this.storedTarget(row), args.to, args.dryRun);
+    let target: TestTarget;
+    try {
+      target = this.storedTarget(row);
+    } catch (error) {
+      if (!(error instanceof SecretDecryptError)) throw error;
+      const outcome = unreadableSecretOutcome(error, this.deps.clock());
+      await this.deps.connections.saveLastTest(row.id, storedOutcome(outcome));
+      return outcome;
+    }
+    const outcome = await this.run(target, args.to, args.dryRun);
     await this.deps.connections.saveLastTest(row.id, storedOutcome(outcome));
     return outcome;
   }
@@ -193,4 +204,28 @@ export class ConnectionTestService {
       }
     }
   }
+}
+
+/**
+ * A stored secret that cannot be opened (key removed from SECRET_KEYS, data copied from another row or
+ * tampered with) is a configuration problem the admin can fix, not a server crash.
+ */
+function unreadableSecretOutcome(error: SecretDecryptError, testedAt: Date): TestOutcome {
+  const cause =
+    error.reason === 'unknownKey'
+      ? `it was sealed with key "${error.keyId ?? ''}", which is not in SECRET_KEYS; add that key back, or`
+      : 'it does not belong to this connection (damaged, or copied from another one);';
+  return {
+    ok: false,
+    stage: TestStage.CONFIG,
+    durationMs: 0,
+    messageId: null,
+    smtpCode: null,
+    enhancedCode: null,
+    serverResponse: null,
+    errorCode: 'SECRET_UNREADABLE',
+    hint: `The stored secret of this connection cannot be decrypted: ${cause} re-enter the password or client secret (rotateSecret), then test again.`,
+    transcript: ['* the stored secret could not be decrypted; nothing was sent'],
+    testedAt,
+  };
 }

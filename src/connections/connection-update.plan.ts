@@ -9,7 +9,15 @@ import type { AuthSettingsInput } from './connection.model.js';
 import type { TlsMode } from '../mail/tls-mode.js';
 import type { ClientAuthType } from '../oauth2/client-auth-type.js';
 import { parseSmtpUrl } from './smtp-url.js';
-import { checkAuth, checkCaCertificate, checkEmail, checkSecret, type CheckOptions } from './connection.checks.js';
+import {
+  checkAuth,
+  checkCaCertificate,
+  checkEmail,
+  checkSecret,
+  checkSmtpDestination,
+  checkTokenDestination,
+  type CheckOptions,
+} from './connection.checks.js';
 import { validateOAuth2Settings } from '../oauth2/oauth2-settings.validation.js';
 import { authColumns, secretOf } from './connection.columns.js';
 
@@ -64,6 +72,7 @@ export function planUpdate(row: ConnectionEntity, input: UpdateRequest, options:
     const url = parseSmtpUrl(input.url);
     if (!url.ok) errors.push({ path: 'url', message: url.message });
     else {
+      errors.push(...checkSmtpDestination(url.value, options));
       set('host', url.value.host);
       set('port', url.value.port);
     }
@@ -115,11 +124,13 @@ export function planUpdate(row: ConnectionEntity, input: UpdateRequest, options:
       };
       const touched = new Set(Object.keys(changes));
       // Report problems only on fields this request touches; stored values were checked when saved.
-      errors.push(
-        ...validateOAuth2Settings(merged, { allowedTokenHosts: options.allowedTokenHosts }).filter((e) =>
-          touched.has(e.path),
-        ),
+      const settingErrors = validateOAuth2Settings(merged, { allowedTokenHosts: options.allowedTokenHosts }).filter((e) =>
+        touched.has(e.path),
       );
+      errors.push(...settingErrors);
+      if (touched.has('tokenUrl') && !settingErrors.some((e) => e.path === 'tokenUrl')) {
+        errors.push(...checkTokenDestination(merged.tokenUrl, options, 'tokenUrl'));
+      }
     }
     if (given(input.secret)) {
       errors.push(...checkSecret(input.secret, 'secret', row.secretHint));

@@ -11,9 +11,33 @@ import { parseSmtpUrl, type SmtpAddress } from './smtp-url.js';
 import { validateOAuth2Settings } from '../oauth2/oauth2-settings.validation.js';
 import { isMaskLike } from '../secrets/secret-hint.js';
 import { defaultTlsModeForPort, type TlsMode } from '../mail/tls-mode.js';
+import { checkLiteralDestination, defaultEgressPolicy, type EgressPolicy } from '../egress/address-policy.js';
+import { parseUrl } from '../oauth2/token-url.js';
 
 export interface CheckOptions {
   allowedTokenHosts: readonly string[];
+  /** EGRESS_* settings; the defaults (public addresses, ports 25/465/587/2525) when absent. */
+  egress?: EgressPolicy;
+}
+
+let defaultPolicy: EgressPolicy | undefined;
+function egressPolicy(options: CheckOptions): EgressPolicy {
+  return options.egress ?? (defaultPolicy ??= defaultEgressPolicy());
+}
+
+/** Save-time egress refusals that need no DNS: forbidden ports, IP literals in any form, localhost. */
+export function checkSmtpDestination(address: SmtpAddress, options: CheckOptions, path = 'url'): FieldError[] {
+  const denial = checkLiteralDestination(egressPolicy(options), address.host, address.port, 'smtp');
+  return denial ? [{ path, message: `${path}: ${denial.message}` }] : [];
+}
+
+/** The token URL's host, same rules minus the port (OAUTH2_ALLOWED_TOKEN_HOSTS governs host:port). */
+export function checkTokenDestination(tokenUrl: string, options: CheckOptions, path: string): FieldError[] {
+  const url = parseUrl(tokenUrl);
+  if (!url || url.hostname === '') return [];
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const denial = checkLiteralDestination(egressPolicy(options), hostname, Number(url.port || 443), 'token');
+  return denial ? [{ path, message: `tokenUrl: ${denial.message}` }] : [];
 }
 
 export function checkCaCertificate(pem: string | null, path = 'caCertificate'): FieldError[] {
@@ -48,14 +72,17 @@ export function checkAuth(auth: AuthSettingsInput, options: CheckOptions, prefix
   switch (auth.kind) {
     case 'basic':
       return checkSecret(auth.password, `${prefix}.basic.password`, null);
-    case 'oauth2ClientCredentials':
+    case 'oauth2ClientCredentials': {
+      const settings = validateOAuth2Settings(auth, { allowedTokenHosts: options.allowedTokenHosts });
       return [
-        ...prefixFields(
-          `${prefix}.oauth2ClientCredentials`,
-          validateOAuth2Settings(auth, { allowedTokenHosts: options.allowedTokenHosts }),
-        ),
+        ...prefixFields(`${prefix}.oauth2ClientCredentials`, settings),
+        // One complaint per field: an unlisted token host is already refused above.
+        ...(settings.some((e) => e.path === 'tokenUrl')
+          ? []
+          : checkTokenDestination(auth.tokenUrl, options, `${prefix}.oauth2ClientCredentials.tokenUrl`)),
         ...checkSecret(auth.clientSecret, `${prefix}.oauth2ClientCredentials.clientSecret`, null),
       ];
+    }
     default: {
       const never: never = auth;
       throw new Error(`unknown auth kind ${JSON.stringify(never)}`);
@@ -77,6 +104,7 @@ export function checkNewConnection(
   if (input.name.trim() === '') errors.push({ path: 'name', message: 'name must not be empty' });
   const url = parseSmtpUrl(input.url);
   if (!url.ok) errors.push({ path: 'url', message: url.message });
+  else errors.push(...checkSmtpDestination(url.value, options));
   errors.push(...checkEmail(input.fromAddress, 'fromAddress'));
   errors.push(...checkCaCertificate(input.caCertificate));
   errors.push(...checkAuth(input.auth, options));

@@ -27,6 +27,14 @@ export class ConnectionRepository {
     return this.manager.findOneBy(ConnectionEntity, { id });
   }
 
+  /**
+   * Reads the row and locks it until the transaction ends, so concurrent writers queue instead of failing:
+   * a writer without expectedVersion then applies its change to the fresh row (both succeed).
+   */
+  findByIdForUpdate(id: string): Promise<ConnectionEntity | null> {
+    return this.manager.findOne(ConnectionEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
   async findByName(type: ConnectionType, name: string): Promise<ConnectionEntity | null> {
     return this.manager
       .createQueryBuilder(ConnectionEntity, 'c')

@@ -241,7 +241,7 @@ export class ConnectionService {
   ): Promise<{ row: ConnectionEntity; view: T }> {
     return this.deps.dataSource.transaction(async (manager) => {
       const repo = this.repo(manager);
-      const row = isUuid(id) ? await repo.findById(id) : null;
+      const row = isUuid(id) ? await repo.findByIdForUpdate(id) : null;
       if (!row) throw notFound('Connection', id);
       return { row, view: await work(repo, row) };
     });

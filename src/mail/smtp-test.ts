@@ -1,6 +1,8 @@
 import nodemailer from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import { TokenError } from '../oauth2/token-error.js';
+import { EGRESS_DENIED } from '../egress/address-policy.js';
+import type { EgressGuard } from '../egress/egress-guard.js';
 import { diagnose, XOAUTH2_NOT_OFFERED, AUTH_NOT_OFFERED } from './diagnostics.js';
 import { SecretMasker } from './secret-mask.js';
 import type { SmtpAuth } from './smtp-auth.js';
@@ -24,6 +26,8 @@ export interface SmtpTestInput {
   dryRun: boolean;
   timeouts?: Partial<SmtpTimeouts>;
   clock?: () => Date;
+  /** Vets host and port (and pins the address dialled) before anything is sent; absent = no egress policy. */
+  egress?: EgressGuard;
 }
 
 export const TEST_EMAIL_SUBJECT = 'Postroom test email';
@@ -73,6 +77,25 @@ export async function runSmtpTest(input: SmtpTestInput): Promise<TestOutcome> {
     });
   };
 
+  // Vetted once per test: the OAuth2 retry below dials the same address.
+  if (input.egress) {
+    const { host, port } = input.endpoint;
+    const verdict = await input.egress.vetDestination(host, port, 'smtp');
+    if (!verdict.ok) {
+      if (verdict.reason === 'unresolvable') {
+        transcript.note(`DNS: ${verdict.message}`);
+        return fromAttempt({
+          ok: false,
+          failure: { stage: TestStage.DNS, errorCode: verdict.errorCode, smtpCode: null, enhancedCode: null, response: null },
+        });
+      }
+      transcript.note(`egress policy refused ${host}:${port}; nothing was sent`);
+      return outcome({ ok: false, stage: TestStage.CONFIG, errorCode: verdict.errorCode, hint: verdict.message });
+    }
+    if (verdict.address !== host) transcript.note(`${host} resolved to ${verdict.address}, allowed by the egress policy; dialling that address`);
+    input = { ...input, endpoint: { ...input.endpoint, address: verdict.address } };
+  }
+
   const auth = input.auth;
   switch (auth.kind) {
     case 'basic':
@@ -105,6 +128,10 @@ export async function runSmtpTest(input: SmtpTestInput): Promise<TestOutcome> {
           });
         }
         err.details.transcript.forEach((line) => transcript.note(line));
+        if (err.details.errorCode === EGRESS_DENIED) {
+          // CONFIG, not TOKEN: nothing was sent and no credential is wrong; only a setting can change the outcome.
+          return outcome({ ok: false, stage: TestStage.CONFIG, errorCode: EGRESS_DENIED, hint: tokenEgressHint(err.details.host) });
+        }
         const serverResponse = err.details.serverResponse === null ? null : masker.mask(err.details.serverResponse);
         return outcome({
           ok: false,
@@ -120,6 +147,15 @@ export async function runSmtpTest(input: SmtpTestInput): Promise<TestOutcome> {
       throw new Error(`auth: unknown kind ${String((unknown as { kind: unknown }).kind)}`);
     }
   }
+}
+
+function tokenEgressHint(host: string): string {
+  return (
+    `The egress policy refused the token endpoint ${host} in tokenUrl: it is, or resolves to, an address connections ` +
+    'may not reach (loopback, link-local, private or reserved). Use the provider\'s public token endpoint; if this ' +
+    'endpoint is trusted, ask the operator to add its host to EGRESS_ALLOWED_HOSTS (or, for a private-range address, ' +
+    'to set EGRESS_ALLOW_PRIVATE=true).'
+  );
 }
 
 // A 535 may mean a stale or revoked token, so one fresh token is worth a try; 5.7.139 (SMTP AUTH

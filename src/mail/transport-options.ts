@@ -10,6 +10,11 @@ export interface SmtpEndpoint {
   tls: TlsMode;
   /** PEM of a private CA, trusted in addition to Node's default roots. */
   caCertificate: string | null;
+  /**
+   * The IP the egress guard vetted for `host`. When set it is dialled instead of resolving `host` again (so DNS
+   * rebinding cannot swap it), while TLS SNI and the certificate check keep using `host`.
+   */
+  address?: string;
 }
 
 export interface SmtpTimeouts {
@@ -39,7 +44,7 @@ export function toTransportOptions(input: {
 }): SMTPTransportOptions {
   const { endpoint, timeouts } = input;
   return {
-    host: endpoint.host,
+    host: endpoint.address ?? endpoint.host,
     port: endpoint.port,
     ...tlsModeOptions(endpoint.tls),
     tls: tlsOptions(endpoint),
@@ -81,6 +86,7 @@ function tlsOptions(endpoint: SmtpEndpoint): tls.ConnectionOptions {
   return {
     rejectUnauthorized: true,
     // Node refuses an IP address as SNI (and warns on stderr); the identity check still uses the host.
+    // With a vetted address, Node checks the certificate against servername (the name), not the dialled IP.
     ...(net.isIP(endpoint.host) ? {} : { servername: endpoint.host }),
     ...(endpoint.caCertificate ? { ca: [...tls.rootCertificates, endpoint.caCertificate] } : {}),
   };

@@ -13,6 +13,7 @@ import type { DatabaseTarget } from '../../src/db/data-source.js';
 import { createLogger } from '../../src/logger.js';
 import { createKeyRing } from '../../src/secrets/key-ring.js';
 import { TokenProvider } from '../../src/oauth2/token-provider.js';
+import { generateToken } from '../../src/auth/api-key-token.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -24,6 +25,11 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 export interface TestApp {
   app: App;
   url: string;
+  /**
+   * The bootstrap admin key's token (BOOTSTRAP_API_KEY). gql() sends it unless the caller passes its own
+   * `authorization` header (`authorization: ''` sends none).
+   */
+  adminToken: string;
   /** Every log line the app wrote, raw JSON. */
   logs: string[];
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
@@ -62,6 +68,19 @@ export function testKeyRing() {
   return createKeyRing([{ id: 'test', key: randomBytes(32) }]);
 }
 
+/**
+ * One admin token per database: a restarted app on the same target finds the bootstrap key already
+ * created (bootstrap runs only while no keys exist), so it must keep using the same token.
+ */
+const adminTokens = new Map<string, string>();
+function adminTokenFor(target: DatabaseTarget | undefined): string {
+  const fresh = generateToken().token;
+  if (!target) return fresh;
+  const key = JSON.stringify(target);
+  if (!adminTokens.has(key)) adminTokens.set(key, fresh);
+  return adminTokens.get(key)!;
+}
+
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const logs: string[] = [];
   const sink = new Writable({
@@ -70,7 +89,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       done();
     },
   });
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'debug', DATA_DIR: '/nonexistent-test-data-dir', ...options.env });
+  const adminToken = options.env?.BOOTSTRAP_API_KEY ?? adminTokenFor(options.databaseTarget);
+  const config = loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'debug',
+    DATA_DIR: '/nonexistent-test-data-dir',
+    BOOTSTRAP_API_KEY: adminToken,
+    // Sinks listen on loopback; a caller that passes any EGRESS_* setting gets exactly its own policy.
+    ...(Object.keys(options.env ?? {}).some((name) => name.startsWith('EGRESS_'))
+      ? {}
+      : { EGRESS_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1' }),
+    ...options.env,
+  });
   const database = options.databaseTarget ? null : await createTestDatabase();
   const app = await createApp(config, {
     database: options.databaseTarget ?? database?.target,
@@ -80,16 +110,21 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     smtpTimeouts: { connectionMs: 3_000, greetingMs: 3_000, socketMs: 5_000, dnsMs: 3_000, ...options.smtpTimeouts },
     smtp: options.smtp,
     clock: options.clock,
+    egressResolver: options.egressResolver,
   });
   const url = `http://127.0.0.1:${app.http.port}/graphql`;
   return {
     app,
     url,
     logs,
+    adminToken,
     async gql(query, variables = {}, headers = {}) {
+      const own = Object.keys(headers).find((name) => name.toLowerCase() === 'authorization');
+      const rest = Object.fromEntries(Object.entries(headers).filter(([name]) => name !== own));
+      const authorization = own === undefined ? `Bearer ${adminToken}` : headers[own];
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}), ...rest },
         body: JSON.stringify({ query, variables }),
       });
       const body = await response.text();
