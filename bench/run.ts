@@ -55,15 +55,15 @@ const FULL: Settings = {
 const QUICK: Settings = {
   mode: 'quick',
   rounds: 1,
-  warmupSec: 1,
-  durationSec: 2,
+  warmupSec: 0.5,
+  durationSec: 1.5,
   connections: 10,
   mailRounds: 1,
-  mailDurationSec: 2,
+  mailDurationSec: 1.5,
   mailConcurrency: 4,
-  t1DurationSec: 2,
+  t1DurationSec: 1.5,
   p2Rows: 60,
-  growth: [50, 200, 500],
+  growth: [20, 100, 500],
   probeRequests: 10,
 };
 
@@ -157,7 +157,7 @@ class Bench {
       ...(target.database ? { DATABASE_URL: target.database.url } : {}),
     };
     const nodeArgs = ['--require', path.join(DIST, 'bench/lib/pg-count-preload.js')];
-    if (this.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${this.cpuProfDir}`, `--cpu-prof-name=${name}-\${pid}.cpuprofile`);
+    if (this.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.join(this.cpuProfDir, name)}`);
     const launch = async (): Promise<Child> => {
       const child = startChild({
         name: `Postroom (${name})`,
@@ -261,7 +261,7 @@ class Bench {
   async statementsPerRequest(server: Server, body: string): Promise<number | null> {
     if (this.db.kind !== 'postgres') return null;
     const count = async (): Promise<number> => (await server.child.ask<{ statements: number }>({ type: 'pgQueries' })).statements;
-    await sleep(1_000); // requests still in flight from an earlier load finish first
+    await sleep(this.settings.mode === 'full' ? 1_000 : 300); // requests still in flight from an earlier load finish first
     const before = await count();
     await runSequential({ url: server.url, body, headers: this.headers, count: this.settings.probeRequests });
     return ((await count()) - before) / this.settings.probeRequests;
@@ -448,7 +448,7 @@ async function mailCases(bench: Bench, fixture: Child, ready: FixtureReady): Pro
   const sentOk = (body: string): boolean => body.includes('"ok":true');
 
   const s0Run = async (durationSec: number): Promise<LoadResult> => {
-    const stats0 = await fixture.ask<FixtureStats>({ type: 'stats' });
+    const stats0 = await settled();
     const r = await driver.ask<{ sent: number; failed: number; elapsedMs: number; p50: number; p99: number; firstError: string | null }>(
       {
         type: 'run',
@@ -471,13 +471,27 @@ async function mailCases(bench: Bench, fixture: Child, ready: FixtureReady): Pro
     return { rps: r.sent / sec, p50: r.p50, p99: r.p99, requests: r.sent, good: r.sent, bad: 0, errors: 0, timeouts: 0, durationSec: sec, sampleBad: null };
   };
 
+  /** Waits until the sink's count stops moving (sends still in flight when autocannon stopped). */
+  const settled = async (): Promise<FixtureStats> => {
+    let last = await fixture.ask<FixtureStats>({ type: 'stats' });
+    for (let i = 0; i < 50; i++) {
+      await sleep(200);
+      const now = await fixture.ask<FixtureStats>({ type: 'stats' });
+      if (now.messages === last.messages) return now;
+      last = now;
+    }
+    return last;
+  };
+
   const s1Run = async (durationSec: number): Promise<LoadResult> => {
-    const stats0 = await fixture.ask<FixtureStats>({ type: 'stats' });
+    const stats0 = await settled();
     const r = await bench.load(s1, s1Body, sentOk, durationSec, settings.mailConcurrency);
-    const stats1 = await fixture.ask<FixtureStats>({ type: 'stats' });
-    // autocannon may count a response still in flight at the end as sent; the sink is the truth.
-    const received = stats1.messages - stats0.messages;
-    return { ...r, rps: received / r.durationSec };
+    const stats1 = await settled();
+    // Rate = answers with ok:true within the window; the sink must have received at least those.
+    if (stats1.messages - stats0.messages < r.good) {
+      throw new Error(`S1: ${r.good} answers said ok but the sink received ${stats1.messages - stats0.messages}`);
+    }
+    return r;
   };
 
   await s0Run(settings.warmupSec);
@@ -520,12 +534,11 @@ async function mailCases(bench: Bench, fixture: Child, ready: FixtureReady): Pro
     })
   ).createConnection.id;
   const t1Body = JSON.stringify({ query: SEND_TEST_EMAIL, variables: { id: t1Id, to: 'recipient@example.com' } });
-  const before = await fixture.ask<FixtureStats>({ type: 'stats' });
+  const before = await settled();
   const started = Date.now();
   const t1Result = { ...(await bench.load(t1, t1Body, sentOk, settings.t1DurationSec, settings.mailConcurrency)), round: 1 };
-  const after = await fixture.ask<FixtureStats>({ type: 'stats' });
+  const after = await settled();
   const elapsedSec = (Date.now() - started) / 1000;
-  t1Result.rps = (after.messages - before.messages) / t1Result.durationSec;
   t1Record.rounds.push(t1Result);
   const lifetimeSec = 3599;
   const tokenRequests = after.tokenRequests - before.tokenRequests;
@@ -611,8 +624,8 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   const bench = new Bench(settings, db);
   if (args.cpuProf) {
-    bench.cpuProfDir = path.join(ROOT, 'bench/results/profiles');
-    mkdirSync(bench.cpuProfDir, { recursive: true });
+    bench.cpuProfDir = mkdtempSync(path.join(os.tmpdir(), 'postroom-bench-profiles-'));
+    log(`CPU profiles of the Postroom processes go to ${bench.cpuProfDir} (read one with node dist/bench/profile-summary.js <file>)`);
   }
   log(`Postroom bench (${settings.mode}); database: ${db.kind === 'postgres' ? `PostgreSQL ${redactUrl(db.adminUrl)}` : `PGlite FALLBACK: ${db.reason}`}`);
   log(`temp folder: ${bench.tmp}`);

@@ -53,7 +53,8 @@ function explain(path: string, reason: string, oneOf: Map<string, string[]>): st
     : nullMember
       ? [...oneOf.values()].find((fields) => fields.includes(nullMember[1]!))
       : undefined;
-  if (members) return `${path}: set exactly one of ${members.join(' or ')}${nullMember ? ', with a value (not null)' : ''}`;
+  if (members)
+    return `${path}: set exactly one of ${members.join(' or ')}${nullMember ? ', with a value (not null)' : ''}`;
   if (/valid email address/.test(reason)) return `${path} must be an email address, e.g. reports@example.com`;
   return `${path}: ${withoutValue(reason)}`;
 }
@@ -63,7 +64,11 @@ function explain(path: string, reason: string, oneOf: Map<string, string[]>): st
  * graphql-js writes `<prefix>; <reason>` and the prefix prints the offending value, which may hold "; "
  * (and a secret), so the message is split at the known reason, never inside the value.
  */
-function coercionFields(message: string, reason: string | undefined, oneOf: Map<string, string[]>): FieldError[] | null {
+function coercionFields(
+  message: string,
+  reason: string | undefined,
+  oneOf: Map<string, string[]>,
+): FieldError[] | null {
   const variable = VARIABLE.exec(message)?.[1];
   if (variable === undefined) return null;
   if (reason === undefined || !message.endsWith(`; ${reason}`)) {
@@ -71,7 +76,10 @@ function coercionFields(message: string, reason: string | undefined, oneOf: Map<
   }
   const at = AT_PATH.exec(message.slice(0, message.length - reason.length - 2))?.[1];
   const segments = at ? at.replace(/\[(\d+)\]/g, '.$1').split('.') : [variable];
-  const path = (segments.length > 1 ? segments.slice(1) : segments).join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]').replace(/^(\d+)/, '[$1]');
+  const path = (segments.length > 1 ? segments.slice(1) : segments)
+    .join('.')
+    .replace(/\.(\d+)(?=\.|$)/g, '[$1]')
+    .replace(/^(\d+)/, '[$1]');
   return [{ path, message: explain(path, reason, oneOf) }];
 }
 
@@ -81,7 +89,9 @@ export function createFormatError(logger: Logger, options: { hideSuggestions: bo
     const unwrapped = unwrapResolverError(error);
     // Auth errors thrown by the context function have no path, but still carry their DomainError.
     const original =
-      unwrapped instanceof GraphQLError && unwrapped.originalError instanceof DomainError ? unwrapped.originalError : unwrapped;
+      unwrapped instanceof GraphQLError && unwrapped.originalError instanceof DomainError
+        ? unwrapped.originalError
+        : unwrapped;
     const base = { locations: formatted.locations, path: formatted.path };
 
     if (original instanceof DomainError) {
@@ -96,7 +106,12 @@ export function createFormatError(logger: Logger, options: { hideSuggestions: bo
       };
     }
     const code = formatted.extensions?.code;
-    if (code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED' || code === 'BAD_REQUEST') {
+    if (
+      code === 'BAD_USER_INPUT' ||
+      code === 'GRAPHQL_VALIDATION_FAILED' ||
+      code === 'GRAPHQL_PARSE_FAILED' ||
+      code === 'BAD_REQUEST'
+    ) {
       const fields = coercionFields(formatted.message, reasonOf(error), oneOf);
       const message = fields
         ? `Invalid input: ${fields.map((f) => f.message).join('; ')}`

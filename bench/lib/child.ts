@@ -145,6 +145,8 @@ export function startChild(options: {
     },
     async stop() {
       if (exited) return;
+      // An open IPC channel keeps a child's event loop alive; Postroom relies on the loop emptying to exit.
+      if (proc.connected) proc.disconnect();
       proc.kill('SIGTERM');
       const stopped = await Promise.race([exitPromise.then(() => true), sleep(options.stopGraceMs ?? 3_000).then(() => false)]);
       if (!stopped) {

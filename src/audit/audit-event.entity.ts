@@ -1,11 +1,11 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** One mutation, written in the same transaction as the change it records. */
 @Entity({ name: 'audit_event' })
 @Index('IDX_audit_event_at', ['at', 'id'])
 @Index('IDX_audit_event_connection', ['connectionId', 'at', 'id'])
 export class AuditEventEntity {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_audit_event' })
   id: string;
 
   @Column({ type: 'timestamptz', default: () => 'now()' })

@@ -1,7 +1,9 @@
 /** The stored row of an API key. Only the token's hash is kept; the entity is never a GraphQL type. */
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity({ name: 'api_key' })
+@Check('CHK_api_key_role', `"role" IN ('ADMIN', 'OPERATOR', 'VIEWER')`)
+@Check('CHK_api_key_token_hash', `"token_hash" ~ '^[0-9a-f]{64}$'`)
 // The expression index on lower(name) lives in the migration.
 @Index('UQ_api_key_lower_name', { synchronize: false })
 export class ApiKeyEntity {
@@ -23,7 +25,7 @@ export class ApiKeyEntity {
   @Column({ name: 'created_by', type: 'varchar', length: 300 })
   createdBy: string;
 
-  @Column({ name: 'created_at', type: 'timestamptz' })
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
 
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })

@@ -28,8 +28,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export type ApiKeyAuthResult = { ok: true; principal: Principal } | { ok: false; message: string };
 
 export type BootstrapResult =
-  | { created: false }
-  | { created: true; apiKey: ApiKeyView; token: string; source: 'generated' | 'BOOTSTRAP_API_KEY' };
+  { created: false } | { created: true; apiKey: ApiKeyView; token: string; source: 'generated' | 'BOOTSTRAP_API_KEY' };
 
 export class BootstrapTokenError extends Error {
   constructor(message: string) {
@@ -63,13 +62,13 @@ export class ApiKeyService {
       fields.push({ path: 'name', message: 'name must not contain control characters (line breaks, tabs, NUL)' });
     }
     if (args.expiresAt && args.expiresAt.getTime() <= now.getTime()) {
-      fields.push({ path: 'expiresAt', message: 'expiresAt must be in the future (or omitted for a key that does not expire)' });
+      fields.push({
+        path: 'expiresAt',
+        message: 'expiresAt must be in the future (or omitted for a key that does not expire)',
+      });
     }
     if (fields.length > 0) throw badInput(fields);
-    const existing = await this.repo
-      .createQueryBuilder('k')
-      .where('lower(k.name) = lower(:name)', { name })
-      .getOne();
+    const existing = await this.repo.createQueryBuilder('k').where('lower(k.name) = lower(:name)', { name }).getOne();
     if (existing) throw nameTaken(existing.name);
     const { keyId, token } = generateToken();
     const row = await this.insert(this.deps.dataSource.manager, {
@@ -119,7 +118,10 @@ export class ApiKeyService {
     }
     const now = this.deps.clock();
     if (row.revokedAt) {
-      return { ok: false, message: `API key "${row.name}" was revoked at ${row.revokedAt.toISOString()}: use another key` };
+      return {
+        ok: false,
+        message: `API key "${row.name}" was revoked at ${row.revokedAt.toISOString()}: use another key`,
+      };
     }
     if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) {
       return {
@@ -165,11 +167,12 @@ export class ApiKeyService {
         );
       }
     }
+    // Fast path on every later start: keys exist, no lock needed.
+    if (await this.anyKeys(this.deps.dataSource.manager)) return { created: false };
     const now = this.deps.clock();
     const created = await this.deps.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_ID]);
-      const [{ any }] = (await manager.query('SELECT EXISTS (SELECT 1 FROM "api_key") AS "any"')) as [{ any: boolean }];
-      if (any) return null;
+      if (await this.anyKeys(manager)) return null;
       return this.insert(manager, {
         id,
         name: BOOTSTRAP_KEY_NAME,
@@ -187,6 +190,11 @@ export class ApiKeyService {
       token,
       source: args.token === undefined ? 'generated' : 'BOOTSTRAP_API_KEY',
     };
+  }
+
+  private async anyKeys(manager: EntityManager): Promise<boolean> {
+    const [row] = (await manager.query('SELECT EXISTS (SELECT 1 FROM "api_key") AS "any"')) as [{ any: boolean }];
+    return row.any;
   }
 
   private async insert(

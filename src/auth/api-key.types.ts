@@ -5,7 +5,8 @@ import { Role } from './role.js';
 
 registerEnumType(Role, {
   name: 'Role',
-  description: 'ADMIN: everything. OPERATOR: reads, sendTestEmail, testConnectionSettings, rotateSecret. VIEWER: reads.',
+  description:
+    'ADMIN: everything. OPERATOR: reads, sendTestEmail, testConnectionSettings, rotateSecret. VIEWER: reads.',
 });
 
 @ObjectType({ description: 'An API key. Its token is shown once, by createApiKey; only a hash is stored.' })

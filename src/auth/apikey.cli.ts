@@ -52,7 +52,8 @@ async function run(argv: string[]): Promise<void> {
     },
   });
   const command = positionals[0];
-  if (!command || !['create', 'list', 'revoke'].includes(command) || positionals.length > 1) throw new UsageError(USAGE);
+  if (!command || !['create', 'list', 'revoke'].includes(command) || positionals.length > 1)
+    throw new UsageError(USAGE);
 
   const config = loadConfig();
   const dataSource = createDataSource(databaseTarget(config.databaseUrl, config.dataDir));
@@ -63,11 +64,13 @@ async function run(argv: string[]): Promise<void> {
     switch (command) {
       case 'create': {
         const role = parseRole(values.role);
-        if (!values.name || !role) throw new UsageError(`create needs --name and --role admin|operator|viewer\n${USAGE}`);
+        if (!values.name || !role)
+          throw new UsageError(`create needs --name and --role admin|operator|viewer\n${USAGE}`);
         let expiresAt: Date | null = null;
         if (values['expires-at']) {
           expiresAt = new Date(values['expires-at']);
-          if (Number.isNaN(expiresAt.getTime())) throw new UsageError('--expires-at must be an ISO date, e.g. 2026-12-31T00:00:00Z');
+          if (Number.isNaN(expiresAt.getTime()))
+            throw new UsageError('--expires-at must be an ISO date, e.g. 2026-12-31T00:00:00Z');
         }
         const created = await apiKeys.create(ctx, { name: values.name, role, expiresAt });
         process.stdout.write(
@@ -91,7 +94,9 @@ async function run(argv: string[]): Promise<void> {
         }
         if (!id) throw new UsageError(`revoke needs --id <id> or --name <name>\n${USAGE}`);
         const revoked = await apiKeys.revoke(ctx, { id });
-        process.stdout.write(`Revoked API key "${revoked.name}" (id ${revoked.id}) at ${revoked.revokedAt?.toISOString()}.\n`);
+        process.stdout.write(
+          `Revoked API key "${revoked.name}" (id ${revoked.id}) at ${revoked.revokedAt?.toISOString()}.\n`,
+        );
         break;
       }
     }

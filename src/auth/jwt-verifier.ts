@@ -47,7 +47,11 @@ export class JwtVerifier {
       return rejection(error);
     }
     if (typeof payload.sub !== 'string' || payload.sub === '') {
-      return { ok: false, code: ErrorCode.UNAUTHENTICATED, message: 'The access token has no "sub" claim: Postroom needs a subject to name the actor' };
+      return {
+        ok: false,
+        code: ErrorCode.UNAUTHENTICATED,
+        message: 'The access token has no "sub" claim: Postroom needs a subject to name the actor',
+      };
     }
     const claim = this.settings.roleClaim;
     const raw = claimValue(payload, claim);
@@ -75,19 +79,33 @@ function claimValue(payload: JWTPayload, claim: string): unknown {
 }
 
 function rejection(error: unknown): JwtResult {
-  const fail = (message: string, cause?: string): JwtResult => ({ ok: false, code: ErrorCode.UNAUTHENTICATED, message, cause });
-  if (error instanceof joseErrors.JWTExpired) return fail('The access token has expired: get a new one from your identity provider');
+  const fail = (message: string, cause?: string): JwtResult => ({
+    ok: false,
+    code: ErrorCode.UNAUTHENTICATED,
+    message,
+    cause,
+  });
+  if (error instanceof joseErrors.JWTExpired)
+    return fail('The access token has expired: get a new one from your identity provider');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     const variable = error.claim === 'iss' ? ' (AUTH_ISSUER)' : error.claim === 'aud' ? ' (AUTH_AUDIENCE)' : '';
-    return fail(`The access token's "${error.claim}" claim is not accepted${variable}: request a token for this API from the configured identity provider`);
+    return fail(
+      `The access token's "${error.claim}" claim is not accepted${variable}: request a token for this API from the configured identity provider`,
+    );
   }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {
     return fail("The access token's signature does not verify against the identity provider's keys (AUTH_JWKS_URL)");
   }
   if (error instanceof joseErrors.JOSEAlgNotAllowed) {
-    return fail(`The access token is signed with an algorithm that is not accepted; use one of ${ALGORITHMS.join(', ')}`);
+    return fail(
+      `The access token is signed with an algorithm that is not accepted; use one of ${ALGORITHMS.join(', ')}`,
+    );
   }
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || !(error instanceof joseErrors.JOSEError)) {
+  if (
+    error instanceof joseErrors.JWKSTimeout ||
+    error instanceof joseErrors.JWKSInvalid ||
+    !(error instanceof joseErrors.JOSEError)
+  ) {
     return fail(
       "The identity provider's keys (AUTH_JWKS_URL) could not be fetched, so the access token cannot be checked: try again later",
       error instanceof Error ? `${error.name}: ${error.message}` : 'unknown',
@@ -99,7 +117,12 @@ function rejection(error: unknown): JwtResult {
 /** null when JWT is off (no AUTH_JWKS_URL). Issuer and audience are required: without them any token of the IdP would pass. */
 export function createJwtVerifier(auth: AuthConfig, options: { timeoutMs?: number } = {}): JwtVerifier | null {
   if (!auth.jwksUrl) return null;
-  if (!auth.issuer) throw new ConfigError('AUTH_ISSUER must be set when AUTH_JWKS_URL is set (the expected "iss" of access tokens)');
-  if (!auth.audience) throw new ConfigError('AUTH_AUDIENCE must be set when AUTH_JWKS_URL is set (the expected "aud" of access tokens)');
-  return new JwtVerifier({ jwksUrl: auth.jwksUrl, issuer: auth.issuer, audience: auth.audience, roleClaim: auth.roleClaim }, options);
+  if (!auth.issuer)
+    throw new ConfigError('AUTH_ISSUER must be set when AUTH_JWKS_URL is set (the expected "iss" of access tokens)');
+  if (!auth.audience)
+    throw new ConfigError('AUTH_AUDIENCE must be set when AUTH_JWKS_URL is set (the expected "aud" of access tokens)');
+  return new JwtVerifier(
+    { jwksUrl: auth.jwksUrl, issuer: auth.issuer, audience: auth.audience, roleClaim: auth.roleClaim },
+    options,
+  );
 }

@@ -124,6 +124,10 @@ export class ConnectionTestService {
       } catch (error) {
         if (!(error instanceof TokenError)) throw error;
         failure = { stage: 'TOKEN', hint: error.details.hint, errorCode: error.details.errorCode };
+      } finally {
+        // The verification's own client and token are never reused; keep only the stored secret's.
+        const { tokenUrl, clientId } = target.auth.token;
+        this.deps.tokens.forget({ tokenUrl, clientId, exceptSecretVersion: this.deps.connections.secretVersion(row) });
       }
     } else {
       const outcome = await this.run(target, row.fromAddress, true);

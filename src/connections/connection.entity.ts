@@ -2,15 +2,22 @@
  * The stored row of a connection. Never exposed through GraphQL: connection.mapper.ts maps it to views,
  * so the sealed secret column cannot reach a field by accident.
  */
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { TestOutcome } from '../mail/test-outcome.js';
 
 @Entity({ name: 'connection' })
 // Expression and partial indexes live in the migration; synchronize:false keeps the drift check off them.
 @Index('UQ_connection_type_lower_name', { synchronize: false })
 @Index('UQ_connection_default_per_type', { synchronize: false })
+// The same checks as the migration; TypeORM matches them by name.
+@Check('CHK_connection_port', '"port" BETWEEN 1 AND 65535')
+@Check(
+  'CHK_connection_oauth2_fields',
+  `"auth_kind" <> 'oauth2ClientCredentials' OR ("client_id" IS NOT NULL AND "token_url" IS NOT NULL AND "scope" IS NOT NULL AND "client_auth_type" IS NOT NULL)`,
+)
 export class ConnectionEntity {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  // TypeORM reads a gen_random_uuid() default back as a generated uuid column, so declare it as one.
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_connection' })
   id: string;
 
   @Column({ type: 'varchar', length: 16 })

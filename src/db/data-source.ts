@@ -24,6 +24,8 @@ export function createDataSource(target: DatabaseTarget): DataSource {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
+    // gen_random_uuid() is core since PostgreSQL 13; never CREATE EXTENSION behind the operator's back.
+    installExtensions: false,
   } as const;
   let options: DataSourceOptions;
   switch (target.kind) {
@@ -41,7 +43,6 @@ export function createDataSource(target: DatabaseTarget): DataSource {
     case 'pglite':
       options = {
         ...common,
-        installExtensions: false,
         driver: exclusivePGliteDriver(target.dataDir ? { dataDir: target.dataDir } : {}),
       };
       break;

@@ -254,18 +254,19 @@ export interface EgressPolicy {
 export function compileEgressPolicy(config: EgressConfig): EgressPolicy {
   const allowedNames = new Set<string>();
   const allowedNets = new net.BlockList();
-  const bad = (entry: string, why: string): ConfigError =>
+  // Names the position, not the value: configuration values are never printed.
+  const bad = (index: number, why: string): ConfigError =>
     new ConfigError(
-      `EGRESS_ALLOWED_HOSTS: the entry "${entry}" ${why}; use host names, IP addresses or CIDRs such as 10.20.0.0/16`,
+      `EGRESS_ALLOWED_HOSTS: entry ${index + 1} ${why}; use host names, IP addresses or CIDRs such as 10.20.0.0/16`,
     );
-  for (const raw of config.allowedHosts) {
+  for (const [index, raw] of config.allowedHosts.entries()) {
     const entry = raw.trim().toLowerCase();
     if (entry === '') continue;
     if (entry.includes('/')) {
       const [base = '', bits = ''] = entry.split('/');
       const family = net.isIP(stripBrackets(base));
       if (family === 0 || !/^\d+$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)) {
-        throw bad(entry, 'is not a valid CIDR');
+        throw bad(index, 'is not a valid CIDR');
       }
       allowedNets.addSubnet(stripBrackets(base), Number(bits), family === 4 ? 'ipv4' : 'ipv6');
       continue;
@@ -276,11 +277,11 @@ export function compileEgressPolicy(config: EgressConfig): EgressPolicy {
         allowedNets.addAddress(literal.address.split('%')[0]!, literal.family === 4 ? 'ipv4' : 'ipv6');
         break;
       case 'name':
-        if (!/^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$/.test(literal.name)) throw bad(entry, 'is not a host name');
+        if (!/^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$/.test(literal.name)) throw bad(index, 'is not a host name');
         allowedNames.add(literal.name);
         break;
       case 'invalid':
-        throw bad(entry, 'is neither a valid IP address nor a host name');
+        throw bad(index, 'is neither a valid IP address nor a host name');
       default: {
         const never: never = literal;
         throw new Error(`unknown literal ${JSON.stringify(never)}`);

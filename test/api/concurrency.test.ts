@@ -79,7 +79,9 @@ test('without expectedVersion both concurrent updates succeed and the version en
 test('ten concurrent writers on one expectedVersion: exactly one wins', async () => {
   const { version } = await fetchConnection(t, id);
   const results = await Promise.all(
-    Array.from({ length: 10 }, (_, i) => t.gql(UPDATE_CONNECTION, { id, input: { name: `Many ${i}`, expectedVersion: version } })),
+    Array.from({ length: 10 }, (_, i) =>
+      t.gql(UPDATE_CONNECTION, { id, input: { name: `Many ${i}`, expectedVersion: version } }),
+    ),
   );
   const { wins, conflicts } = split(results);
   assert.equal(wins.length, 1);

@@ -20,7 +20,18 @@ import {
   SET_DEFAULT,
   UPDATE_CONNECTION,
 } from './operations.js';
-import { assertBadInput, assertCode, basicInput, CLIENT_ID, fetchConnection, oauth2Input, ok, startApiApp, TENANT_ID, TOKEN_URL } from './support.js';
+import {
+  assertBadInput,
+  assertCode,
+  basicInput,
+  CLIENT_ID,
+  fetchConnection,
+  oauth2Input,
+  ok,
+  startApiApp,
+  TENANT_ID,
+  TOKEN_URL,
+} from './support.js';
 
 const SINK_PASSWORD = 'sink-password-Original';
 const DAY = 86_400_000;
@@ -41,7 +52,6 @@ after(async () => {
   await sink?.close();
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL response data, asserted field by field
 type Json = any;
 
 async function create(input: Record<string, unknown>): Promise<Json> {
@@ -62,7 +72,13 @@ async function allConnections(): Promise<Json[]> {
 
 function sinkInput(name: string, password = SINK_PASSWORD): Record<string, unknown> {
   return basicInput(
-    { name, url: `localhost:${sink.port}`, tls: 'STARTTLS', caCertificate: sink.ca.certPem, fromAddress: 'sender@example.com' },
+    {
+      name,
+      url: `localhost:${sink.port}`,
+      tls: 'STARTTLS',
+      caCertificate: sink.ca.certPem,
+      fromAddress: 'sender@example.com',
+    },
     password,
   );
 }
@@ -255,10 +271,16 @@ describe('paging and filters', () => {
 
   test('filter.search matches name, host and from address, ignoring case; % and _ are literal', async () => {
     const byHost = ok(await t.gql(CONNECTIONS, { filter: { search: 'CHARLIE.MAIL.TEST' } })).connections;
-    assert.deepEqual(byHost.nodes.map((n: Json) => n.name), ['Pg-Charlie']);
+    assert.deepEqual(
+      byHost.nodes.map((n: Json) => n.name),
+      ['Pg-Charlie'],
+    );
     const special = await create(basicInput({ name: 'Percent', fromAddress: 'hundred%@example.com' }));
     const byFrom = ok(await t.gql(CONNECTIONS, { filter: { search: 'd%@' } })).connections;
-    assert.deepEqual(byFrom.nodes.map((n: Json) => n.id), [special.id]);
+    assert.deepEqual(
+      byFrom.nodes.map((n: Json) => n.id),
+      [special.id],
+    );
     assert.equal(ok(await t.gql(CONNECTIONS, { filter: { search: 'pg_' } })).connections.totalCount, 0);
     assert.equal(ok(await t.gql(CONNECTIONS, { filter: { search: 'no such thing' } })).connections.totalCount, 0);
   });
@@ -282,7 +304,10 @@ describe('updateConnection', () => {
       [{ name: 'Updated Name' }, (c) => assert.equal(c.name, 'Updated Name')],
       [{ description: 'Now described' }, (c) => assert.equal(c.description, 'Now described')],
       [{ fromAddress: 'other@example.com' }, (c) => assert.equal(c.fromAddress, 'other@example.com')],
-      [{ fromDisplayName: 'Reports, "Finance" Ünit' }, (c) => assert.equal(c.fromDisplayName, 'Reports, "Finance" Ünit')],
+      [
+        { fromDisplayName: 'Reports, "Finance" Ünit' },
+        (c) => assert.equal(c.fromDisplayName, 'Reports, "Finance" Ünit'),
+      ],
       [{ username: 'new-user@example.com' }, (c) => assert.equal(c.auth.username, 'new-user@example.com')],
       [{ description: '' }, (c) => assert.equal(c.description, null, 'an empty string clears it')],
       [{ fromDisplayName: '' }, (c) => assert.equal(c.fromDisplayName, null)],
@@ -324,7 +349,12 @@ describe('updateConnection', () => {
     test(`changing ${field} without secret → BAD_USER_INPUT path secret with the why; nothing written`, async () => {
       const before = await fetchConnection(t, id);
       const res = await t.gql(UPDATE_CONNECTION, { id, input: { [field]: value, name: 'Not Applied' } });
-      assertBadInput(res, 'secret', 'secret is required when url, tls, caCertificate or tokenUrl change', 'bound to where it is sent');
+      assertBadInput(
+        res,
+        'secret',
+        'secret is required when url, tls, caCertificate or tokenUrl change',
+        'bound to where it is sent',
+      );
       const after = await fetchConnection(t, id);
       assert.equal(after.version, before.version);
       assert.equal(after.name, before.name);
@@ -347,18 +377,30 @@ describe('updateConnection', () => {
   test('OAuth2 fields update; tokenUrl needs the secret again; they do not apply to Basic', async () => {
     const o = await create(oauth2Input({ name: 'OAuth2 Updatable' }));
     const newClient = '11111111-2222-4333-8444-555555555555';
-    const c = await update(o.id, { clientId: newClient, scope: 'https://outlook.office365.com/.default', clientAuthType: 'BASIC_AUTH_HEADER' });
+    const c = await update(o.id, {
+      clientId: newClient,
+      scope: 'https://outlook.office365.com/.default',
+      clientAuthType: 'BASIC_AUTH_HEADER',
+    });
     assert.equal(c.auth.clientId, newClient);
     assert.equal(c.auth.clientAuthType, 'BASIC_AUTH_HEADER');
     assert.equal(c.version, o.version + 1);
     const otherTenant = '5e3c7f1a-8b2d-4c6e-9f0a-1b2c3d4e5f60';
     const newUrl = `https://login.microsoftonline.com/${otherTenant}/oauth2/v2.0/token`;
-    assertBadInput(await t.gql(UPDATE_CONNECTION, { id: o.id, input: { tokenUrl: newUrl } }), 'secret', 'secret is required');
+    assertBadInput(
+      await t.gql(UPDATE_CONNECTION, { id: o.id, input: { tokenUrl: newUrl } }),
+      'secret',
+      'secret is required',
+    );
     const moved = await update(o.id, { tokenUrl: newUrl, secret: 'a-brand-new-client-secret-9876' });
     assert.equal(moved.auth.tokenUrl, newUrl);
     assert.equal(moved.auth.tenantId, otherTenant);
     assert.equal(moved.auth.clientSecret.hint, '…9876');
-    assertBadInput(await t.gql(UPDATE_CONNECTION, { id, input: { clientId: newClient } }), 'clientId', 'only to OAuth2');
+    assertBadInput(
+      await t.gql(UPDATE_CONNECTION, { id, input: { clientId: newClient } }),
+      'clientId',
+      'only to OAuth2',
+    );
   });
 
   test('auth replaces the whole method, Basic → OAuth2 and back, secret included', async () => {
@@ -390,7 +432,10 @@ describe('updateConnection', () => {
   });
 
   test('unknown id → NOT_FOUND; stale expectedVersion → CONFLICT with currentVersion, nothing written', async () => {
-    assertCode(await t.gql(UPDATE_CONNECTION, { id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', input: { name: 'x' } }), 'NOT_FOUND');
+    assertCode(
+      await t.gql(UPDATE_CONNECTION, { id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', input: { name: 'x' } }),
+      'NOT_FOUND',
+    );
     assertCode(await t.gql(UPDATE_CONNECTION, { id: 'nope', input: { name: 'x' } }), 'NOT_FOUND');
     const before = await fetchConnection(t, id);
     const res = await t.gql(UPDATE_CONNECTION, { id, input: { name: 'Stale', expectedVersion: before.version - 1 } });
@@ -450,7 +495,10 @@ describe('rotateSecret', () => {
   });
 
   test('unknown id → NOT_FOUND', async () => {
-    assertCode(await t.gql(ROTATE_SECRET, { id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', input: { secret: 'abcdefgh' } }), 'NOT_FOUND');
+    assertCode(
+      await t.gql(ROTATE_SECRET, { id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', input: { secret: 'abcdefgh' } }),
+      'NOT_FOUND',
+    );
   });
 });
 

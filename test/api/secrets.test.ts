@@ -55,7 +55,6 @@ after(async () => {
   await endpoint?.close();
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL response data, asserted field by field
 type Json = any;
 
 function sinkBasic(name: string, password: string): Record<string, unknown> {
@@ -72,13 +71,21 @@ function sinkOAuth2(name: string, clientSecret: string): Record<string, unknown>
     caCertificate: sink.ca.certPem,
     fromAddress: 'sender@contoso.com',
     auth: {
-      oauth2ClientCredentials: { username: 'sender@contoso.com', clientId: TEST_CLIENT_ID, clientSecret, tokenUrl: endpoint.tokenUrl(TEST_TENANT_ID) },
+      oauth2ClientCredentials: {
+        username: 'sender@contoso.com',
+        clientId: TEST_CLIENT_ID,
+        clientSecret,
+        tokenUrl: endpoint.tokenUrl(TEST_TENANT_ID),
+      },
     },
   };
 }
 
 async function sealed(id: string): Promise<string> {
-  const rows: Array<{ secret_sealed: string }> = await t.app.dataSource.query('SELECT secret_sealed FROM connection WHERE id = $1', [id]);
+  const rows: Array<{ secret_sealed: string }> = await t.app.dataSource.query(
+    'SELECT secret_sealed FROM connection WHERE id = $1',
+    [id],
+  );
   return rows[0]!.secret_sealed;
 }
 
@@ -103,10 +110,15 @@ describe('canary secrets through every operation', () => {
     const sent = ok(await t.gql(SEND_TEST_EMAIL, { id: basic.id, to: 'admin@example.com' })).sendTestEmail;
     assert.equal(sent.ok, true, JSON.stringify(sent));
     assert.equal(sink.authAttempts.at(-1)?.password, PASSWORD);
-    assert.ok(sent.transcript.some((line: string) => /AUTH/i.test(line)), 'the transcript shows the AUTH step, masked');
+    assert.ok(
+      sent.transcript.some((line: string) => /AUTH/i.test(line)),
+      'the transcript shows the AUTH step, masked',
+    );
     ok(await t.gql(SEND_TEST_EMAIL, { id: basic.id, to: 'admin@example.com', dryRun: true }));
 
-    const oauth = ok(await t.gql(CREATE_CONNECTION, { input: sinkOAuth2('Canary OAuth2', CLIENT_SECRET) })).createConnection;
+    const oauth = ok(
+      await t.gql(CREATE_CONNECTION, { input: sinkOAuth2('Canary OAuth2', CLIENT_SECRET) }),
+    ).createConnection;
     ids.oauth = oauth.id;
     assert.equal(oauth.auth.clientSecret.hint, `…${CLIENT_SECRET.slice(-4)}`);
     const oauthSent = ok(await t.gql(SEND_TEST_EMAIL, { id: oauth.id, to: 'admin@example.com' })).sendTestEmail;
@@ -122,30 +134,56 @@ describe('canary secrets through every operation', () => {
   });
 
   test('update with the secret re-entered, and a failing update that carries it', async () => {
-    ok(await t.gql(UPDATE_CONNECTION, { id: ids.basic, input: { tls: 'STARTTLS', url: `127.0.0.1:${sink.port}`, secret: PASSWORD } }));
-    assertBadInput(await t.gql(UPDATE_CONNECTION, { id: ids.basic, input: { url: 'smtp.example.com', secret: PASSWORD } }), 'url');
+    ok(
+      await t.gql(UPDATE_CONNECTION, {
+        id: ids.basic,
+        input: { tls: 'STARTTLS', url: `127.0.0.1:${sink.port}`, secret: PASSWORD },
+      }),
+    );
+    assertBadInput(
+      await t.gql(UPDATE_CONNECTION, { id: ids.basic, input: { url: 'smtp.example.com', secret: PASSWORD } }),
+      'url',
+    );
     assertBadInput(await t.gql(CREATE_CONNECTION, { input: sinkBasic('', PASSWORD) }), 'name');
-    const typed = await t.gql(CREATE_CONNECTION, { input: { ...sinkBasic('Typed', PASSWORD), auth: { basic: { username: USERNAME, password: [PASSWORD] } } } });
+    const typed = await t.gql(CREATE_CONNECTION, {
+      input: { ...sinkBasic('Typed', PASSWORD), auth: { basic: { username: USERNAME, password: [PASSWORD] } } },
+    });
     assertBadInput(typed, 'auth.basic.password');
-    const unknownField = await t.gql(CREATE_CONNECTION, { input: { ...sinkBasic('Unknown', PASSWORD), colour: `x; ${PASSWORD}` } });
+    const unknownField = await t.gql(CREATE_CONNECTION, {
+      input: { ...sinkBasic('Unknown', PASSWORD), colour: `x; ${PASSWORD}` },
+    });
     assert.equal(unknownField.errors?.[0]?.extensions.code, 'BAD_USER_INPUT');
     ok(await t.gql(UPDATE_CONNECTION, { id: ids.oauth, input: { secret: CLIENT_SECRET } }));
     ok(await t.gql(SEND_TEST_EMAIL, { id: ids.basic, to: 'admin@example.com' }));
   });
 
   test('rotate (with verify) and test unsaved settings with canaries', async () => {
-    const rotated = ok(await t.gql(ROTATE_SECRET, { id: ids.basic, input: { secret: ROTATED, verify: true } })).rotateSecret;
+    const rotated = ok(
+      await t.gql(ROTATE_SECRET, { id: ids.basic, input: { secret: ROTATED, verify: true } }),
+    ).rotateSecret;
     assert.equal(rotated.auth.password.hint, `…${ROTATED.slice(-4)}`);
     const refused = await t.gql(ROTATE_SECRET, { id: ids.basic, input: { secret: WRONG, verify: true } });
     assertBadInput(refused, 'secret', 'did not work');
     endpoint.addClient({ clientId: TEST_CLIENT_ID, secret: ROTATED_CLIENT_SECRET });
     ok(await t.gql(ROTATE_SECRET, { id: ids.oauth, input: { secret: ROTATED_CLIENT_SECRET } }));
     ok(await t.gql(SEND_TEST_EMAIL, { id: ids.oauth, to: 'admin@example.com', dryRun: true }));
-    const settings = ok(await t.gql(TEST_CONNECTION_SETTINGS, { input: sinkBasic('Unsaved', ROTATED), to: 'admin@example.com' }))
-      .testConnectionSettings;
+    const settings = ok(
+      await t.gql(TEST_CONNECTION_SETTINGS, { input: sinkBasic('Unsaved', ROTATED), to: 'admin@example.com' }),
+    ).testConnectionSettings;
     assert.equal(settings.ok, true, JSON.stringify(settings));
-    ok(await t.gql(TEST_CONNECTION_SETTINGS, { input: sinkBasic('Unsaved', WRONG), to: 'admin@example.com', dryRun: true }));
-    ok(await t.gql(TEST_CONNECTION_SETTINGS, { input: sinkOAuth2('Unsaved OAuth2', ROTATED_CLIENT_SECRET), to: 'admin@example.com' }));
+    ok(
+      await t.gql(TEST_CONNECTION_SETTINGS, {
+        input: sinkBasic('Unsaved', WRONG),
+        to: 'admin@example.com',
+        dryRun: true,
+      }),
+    );
+    ok(
+      await t.gql(TEST_CONNECTION_SETTINGS, {
+        input: sinkOAuth2('Unsaved OAuth2', ROTATED_CLIENT_SECRET),
+        to: 'admin@example.com',
+      }),
+    );
     ok(await t.gql(CONNECTIONS, { first: 200 }));
   });
 
@@ -176,7 +214,10 @@ describe('canary secrets through every operation', () => {
 describe('reads never decrypt; a moved ciphertext fails safely', () => {
   test('reads work with an unreadable sealed secret: they never open it', async () => {
     const c = ok(await t.gql(CREATE_CONNECTION, { input: sinkBasic('Garbled', PASSWORD) })).createConnection;
-    await t.app.dataSource.query(`UPDATE connection SET secret_sealed = 'v1:test:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = $1`, [c.id]);
+    await t.app.dataSource.query(
+      `UPDATE connection SET secret_sealed = 'v1:test:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = $1`,
+      [c.id],
+    );
     const read = await fetchConnection(t, c.id);
     assert.deepEqual(read.auth.password, c.auth.password);
     assert.equal(ok(await t.gql(CONNECTION_BY_NAME, { name: 'garbled' })).connectionByName.id, c.id);
@@ -208,9 +249,17 @@ describe('reads never decrypt; a moved ciphertext fails safely', () => {
       assert.ok(t.logs.slice(logLines).every((line) => !line.includes(needle)));
     }
     assert.equal((await fetchConnection(t, victim.id)).lastTest.stage, 'CONFIG', 'the outcome is saved as lastTest');
-    assert.equal(ok(await t.gql(SEND_TEST_EMAIL, { id: donor.id, to: 'admin@example.com' })).sendTestEmail.ok, true, 'the donor still works');
+    assert.equal(
+      ok(await t.gql(SEND_TEST_EMAIL, { id: donor.id, to: 'admin@example.com' })).sendTestEmail.ok,
+      true,
+      'the donor still works',
+    );
     ok(await t.gql(ROTATE_SECRET, { id: victim.id, input: { secret: PASSWORD } }));
-    assert.equal(ok(await t.gql(SEND_TEST_EMAIL, { id: victim.id, to: 'admin@example.com' })).sendTestEmail.ok, true, 'rotating repairs it');
+    assert.equal(
+      ok(await t.gql(SEND_TEST_EMAIL, { id: victim.id, to: 'admin@example.com' })).sendTestEmail.ok,
+      true,
+      'rotating repairs it',
+    );
   });
 });
 
@@ -220,11 +269,13 @@ describe('hints', () => {
     ['sixteen-chars-12', '…s-12'],
     ['abcdefghijklmn😀', null], // 15 characters (16 UTF-16 units)
     ['abcdefghijklmno😀', '…mno😀'], // 16 characters
-    ['  spaced secret value  ', '…e  '],
+    ['  spaced secret value  ', '…ue  '],
   ];
   for (const [secret, hint] of cases) {
     test(`"${secret}" (${Array.from(secret).length} characters) → hint ${hint === null ? 'null' : `"${hint}"`}, on create and on rotate`, async () => {
-      const created = ok(await t.gql(CREATE_CONNECTION, { input: basicInput({ name: `Hint ${secret}` }, secret) })).createConnection;
+      const created = ok(
+        await t.gql(CREATE_CONNECTION, { input: basicInput({ name: `Hint ${secret}` }, secret) }),
+      ).createConnection;
       assert.equal(created.auth.password.hint, hint);
       const rotated = ok(await t.gql(ROTATE_SECRET, { id: created.id, input: { secret: `x${secret}` } })).rotateSecret;
       const expected = Array.from(`x${secret}`).length >= 16 ? `…${Array.from(secret).slice(-4).join('')}` : null;

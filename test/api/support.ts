@@ -7,7 +7,9 @@ import { CONNECTION, CONNECTIONS } from './operations.js';
  * The app as these tests need it: test-email rate limits lifted (the suites send many), loopback sinks
  * allowed as egress destinations on their ephemeral ports, and every response body recorded.
  */
-export async function startApiApp(options: TestAppOptions & { sinkPorts?: number[] } = {}): Promise<TestApp & { bodies: string[] }> {
+export async function startApiApp(
+  options: TestAppOptions & { sinkPorts?: number[] } = {},
+): Promise<TestApp & { bodies: string[] }> {
   const { sinkPorts = [], ...rest } = options;
   const t = await startTestApp({
     ...rest,
@@ -35,7 +37,10 @@ export const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const CLIENT_ID = '0b7d8a4e-3c1f-4a55-9e2d-6f1b2c3d4e5f';
 export const TOKEN_URL = `https://login.microsoftonline.com/${TENANT_ID}/oauth2/v2.0/token`;
 
-export function basicInput(overrides: Record<string, unknown> = {}, password = 'basic-password-1'): Record<string, unknown> {
+export function basicInput(
+  overrides: Record<string, unknown> = {},
+  password = 'basic-password-1',
+): Record<string, unknown> {
   return {
     name: 'Reports',
     url: 'smtp.example.com:587',
@@ -54,7 +59,12 @@ export function oauth2Input(
     url: 'smtp.office365.com:587',
     fromAddress: 'reports@contoso.com',
     auth: {
-      oauth2ClientCredentials: { username: 'reports@contoso.com', clientId: CLIENT_ID, clientSecret, tokenUrl: TOKEN_URL },
+      oauth2ClientCredentials: {
+        username: 'reports@contoso.com',
+        clientId: CLIENT_ID,
+        clientSecret,
+        tokenUrl: TOKEN_URL,
+      },
     },
     ...overrides,
   };
@@ -87,7 +97,7 @@ export function assertCode(res: GraphQLResponse, code: string): GraphQLErrorBody
 }
 
 /** The data of a response that must have succeeded. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response shapes are asserted field by field
+
 export function ok<T = any>(res: GraphQLResponse<any>): T {
   assert.equal(res.errors, undefined, res.body);
   assert.equal(res.status, 200, res.body);
@@ -98,7 +108,6 @@ export async function totalCount(t: TestApp): Promise<number> {
   return ok(await t.gql(CONNECTIONS, { first: 0 })).connections.totalCount;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ok()
 export async function fetchConnection(t: TestApp, id: string): Promise<any> {
   return ok(await t.gql(CONNECTION, { id })).connection;
 }

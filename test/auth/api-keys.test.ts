@@ -30,7 +30,12 @@ test('createApiKey returns a pr_ token once; apiKeys and the database never show
   assert.match(created.token, /^pr_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}$/);
   assert.equal(created.token.slice(3, 39), created.apiKey.id, 'the token names its key id');
   assert.deepEqual(
-    { name: created.apiKey.name, role: created.apiKey.role, lastUsedAt: created.apiKey.lastUsedAt, revokedAt: created.apiKey.revokedAt },
+    {
+      name: created.apiKey.name,
+      role: created.apiKey.role,
+      lastUsedAt: created.apiKey.lastUsedAt,
+      revokedAt: created.apiKey.revokedAt,
+    },
     { name: 'ci-pipeline', role: 'OPERATOR', lastUsedAt: null, revokedAt: null },
   );
   assert.equal(created.apiKey.createdAt, now.toISOString());
@@ -39,17 +44,27 @@ test('createApiKey returns a pr_ token once; apiKeys and the database never show
   assert.equal(listed.errors, undefined, listed.body);
   assert.deepEqual(
     listed.data!.apiKeys.map((k: { name: string; role: string }) => [k.name, k.role]),
-    [['bootstrap', 'ADMIN'], ['ci-pipeline', 'OPERATOR']],
+    [
+      ['bootstrap', 'ADMIN'],
+      ['ci-pipeline', 'OPERATOR'],
+    ],
   );
   const secretPart = created.token.slice(-43);
   assert.ok(!listed.body.includes(secretPart), 'apiKeys must not reveal the token');
   const introspection = await t.gql(`{ __type(name: "ApiKey") { fields { name } } }`);
-  assert.deepEqual(
-    introspection.data!.__type.fields.map((f: { name: string }) => f.name).sort(),
-    ['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'revokedAt', 'role'],
-  );
+  assert.deepEqual(introspection.data!.__type.fields.map((f: { name: string }) => f.name).sort(), [
+    'createdAt',
+    'expiresAt',
+    'id',
+    'lastUsedAt',
+    'name',
+    'revokedAt',
+    'role',
+  ]);
 
-  const rows = (await t.app.dataSource.query(`SELECT * FROM "api_key" WHERE "id" = $1`, [created.apiKey.id])) as Array<Record<string, unknown>>;
+  const rows = (await t.app.dataSource.query(`SELECT * FROM "api_key" WHERE "id" = $1`, [created.apiKey.id])) as Array<
+    Record<string, unknown>
+  >;
   assert.equal(rows.length, 1);
   const row = rows[0]!;
   assert.notEqual(row.token_hash, created.token);
@@ -65,7 +80,9 @@ test('createApiKey returns a pr_ token once; apiKeys and the database never show
 test('createApiKey validates its input with field paths and rejects duplicate names ignoring case', async () => {
   const empty = await t.gql(CREATE_API_KEY, { name: '   ', role: 'VIEWER' });
   assert.equal(empty.errors?.[0]?.extensions.code, 'BAD_USER_INPUT', empty.body);
-  assert.deepEqual(empty.errors![0]!.extensions.fields, [{ path: 'name', message: 'name must be 1 to 100 characters (after trimming spaces)' }]);
+  assert.deepEqual(empty.errors![0]!.extensions.fields, [
+    { path: 'name', message: 'name must be 1 to 100 characters (after trimming spaces)' },
+  ]);
 
   const long = await t.gql(CREATE_API_KEY, { name: 'x'.repeat(101), role: 'VIEWER' });
   assert.equal(long.errors?.[0]?.extensions.fields?.[0]?.path, 'name', long.body);
@@ -155,7 +172,10 @@ test('UNAUTHENTICATED is HTTP 401 with WWW-Authenticate; health, readiness and t
   assert.equal(res.status, 401);
   assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="postroom"');
   const body = (await res.json()) as { errors: Array<{ extensions: { code: string } }>; data?: unknown };
-  assert.deepEqual(body.errors.map((e) => e.extensions.code), ['UNAUTHENTICATED']);
+  assert.deepEqual(
+    body.errors.map((e) => e.extensions.code),
+    ['UNAUTHENTICATED'],
+  );
   assert.equal(body.data, undefined);
 
   const invalidDoc = await t.gql('{ nope }', {}, { authorization: '' });
@@ -173,7 +193,10 @@ test('an operator cannot manage keys; the FORBIDDEN message names the role neede
   const op = await create('ops-person', 'OPERATOR');
   const res = await t.gql(CREATE_API_KEY, { name: 'escalate', role: 'ADMIN' }, as(op.token));
   assert.equal(res.errors?.[0]?.extensions.code, 'FORBIDDEN', res.body);
-  assert.equal(res.errors![0]!.message, 'Mutation.createApiKey needs the ADMIN role; API key "ops-person" has the OPERATOR role');
+  assert.equal(
+    res.errors![0]!.message,
+    'Mutation.createApiKey needs the ADMIN role; API key "ops-person" has the OPERATOR role',
+  );
   const listed = await t.gql(API_KEYS);
   assert.ok(!listed.data!.apiKeys.some((k: { name: string }) => k.name === 'escalate'));
 });

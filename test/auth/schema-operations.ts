@@ -60,7 +60,11 @@ function placeholder(type: GraphQLInputType, argName: string): unknown {
   throw new Error(`no placeholder for ${String(type)}`);
 }
 
-function operation(kind: 'query' | 'mutation', parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>): RootOperation {
+function operation(
+  kind: 'query' | 'mutation',
+  parent: GraphQLObjectType,
+  field: GraphQLField<unknown, unknown>,
+): RootOperation {
   const required = field.args.filter((a) => a.type instanceof GraphQLNonNull && a.defaultValue === undefined);
   const defs = required.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
   const args = required.map((a) => `${a.name}: $${a.name}`).join(', ');

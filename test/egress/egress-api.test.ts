@@ -114,6 +114,35 @@ describe('egress policy over GraphQL', () => {
     assert.ok(!response.body.includes('egress-canary-client-secret'));
   });
 
+  test('updateConnection of tokenUrl to a forbidden literal → BAD_USER_INPUT on tokenUrl', async () => {
+    const created = await t.gql(CREATE_CONNECTION, {
+      input: {
+        name: 'oauth to update',
+        url: 'smtp.office365.com:587',
+        fromAddress: 'reports@example.com',
+        auth: {
+          oauth2ClientCredentials: {
+            username: 'mailbox@example.com',
+            clientId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+            clientSecret: 'first-client-secret-value',
+            tokenUrl: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
+          },
+        },
+      },
+    });
+    assert.equal(created.errors, undefined, created.body);
+    const updated = await t.gql(UPDATE_CONNECTION, {
+      id: created.data!.createConnection.id,
+      input: { tokenUrl: `https://169.254.169.254/${TENANT}/oauth2/v2.0/token`, secret: 'second-client-secret-value' },
+    });
+    const fields = fieldErrors(updated);
+    assert.deepEqual(
+      fields.map((f) => f.path),
+      ['tokenUrl'],
+    );
+    assert.match(fields[0]!.message, /^tokenUrl: 169\.254\.169\.254 is a link-local address .*EGRESS_ALLOWED_HOSTS/);
+  });
+
   test('sendTestEmail on a name that resolves to 169.254.169.254 → ok:false, stage CONFIG, EGRESS_DENIED', async () => {
     const created = await t.gql(CREATE_CONNECTION, { input: basicInput('meta.evil.test:587') });
     assert.equal(created.errors, undefined, created.body);

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { createEgressGuard } from '../../src/egress/egress-guard.js';
 import { runSmtpTest } from '../../src/mail/smtp-test.js';
 import { TestStage } from '../../src/mail/test-outcome.js';
@@ -130,7 +131,7 @@ describe('token HTTPS: pinned to the vetted address, SNI and Host keep the name'
   before(async () => {
     const leaf = ca.issue(['token.rebind.test']);
     server = https.createServer({ key: leaf.keyPem, cert: leaf.certPem }, (req, res) => {
-      seen.push({ servername: (req.socket as import('node:tls').TLSSocket).servername, host: req.headers.host });
+      seen.push({ servername: (req.socket as TLSSocket).servername, host: req.headers.host });
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ access_token: 'tok-from-pinned-endpoint', token_type: 'Bearer', expires_in: 3600 }));
     });

@@ -76,7 +76,10 @@ describe('importConnections: all or nothing', () => {
     forms[5] = basicForm({ name: `Batch C 5\u0000` });
     const res = await t.gql(IMPORT_CONNECTIONS, { forms });
     assertFieldError(res, 'forms[5].name', 'control characters');
-    assert.ok(pathsOf(res).every((p) => p.startsWith('forms[5].')), res.body);
+    assert.ok(
+      pathsOf(res).every((p) => p.startsWith('forms[5].')),
+      res.body,
+    );
   });
 
   it('stores all 50 in one go when all are good', async () => {
@@ -93,13 +96,18 @@ describe('importConnections: all or nothing', () => {
   });
 
   it('a name clash with a stored connection is CONFLICT on forms[i].name naming it; nothing stored', async () => {
-    const existing = assertOk(await t.gql(IMPORT_CONNECTION, { form: basicForm({ name: 'Payroll' }) })).importConnection;
+    const existing = assertOk(
+      await t.gql(IMPORT_CONNECTION, { form: basicForm({ name: 'Payroll' }) }),
+    ).importConnection;
     const before = await total();
     const forms = fiftyForms('Batch E');
     forms[17] = oauth2Form({ name: 'PAYROLL' });
     const res = await t.gql(IMPORT_CONNECTIONS, { forms });
     const error = errorOf(res, 'CONFLICT');
-    assert.deepEqual(error.fields.map((f) => f.path), ['forms[17].name']);
+    assert.deepEqual(
+      error.fields.map((f) => f.path),
+      ['forms[17].name'],
+    );
     assert.ok(error.message.startsWith('forms[17]: '), error.message);
     assert.ok(error.message.includes('"Payroll"') && error.message.includes(existing.id), error.message);
     assert.equal(await total(), before);
@@ -110,14 +118,19 @@ describe('importConnections: all or nothing', () => {
     const forms = [basicForm({ name: 'Batch F' }), basicForm({ name: 'Default' }), oauth2Form({ name: ' default ' })];
     const res = await t.gql(IMPORT_CONNECTIONS, { forms });
     const error = errorOf(res, 'CONFLICT');
-    assert.deepEqual(error.fields.map((f) => f.path), ['forms[2].name']);
+    assert.deepEqual(
+      error.fields.map((f) => f.path),
+      ['forms[2].name'],
+    );
     assert.ok(error.message.includes('forms[1]'), error.message);
     assert.equal(await total(), before);
   });
 
   it('dryRun validates the whole batch, returns what would be created, and stores nothing', async () => {
     const before = await total();
-    const views = assertOk(await t.gql(IMPORT_CONNECTIONS, { forms: fiftyForms('Batch G'), dryRun: true })).importConnections;
+    const views = assertOk(
+      await t.gql(IMPORT_CONNECTIONS, { forms: fiftyForms('Batch G'), dryRun: true }),
+    ).importConnections;
     assert.equal(views.length, 50);
     assert.equal(new Set(views.map((v: { id: string }) => v.id)).size, 50);
     assert.ok(views.every((v: { version: number }) => v.version === 1));
@@ -126,11 +139,14 @@ describe('importConnections: all or nothing', () => {
 
     const bad = fiftyForms('Batch G');
     bad[17] = oauth2With({ ...OAUTH2_CONFIG, TokenUrl: DISALLOWED_TOKEN_URL }, { name: 'Batch G 17' });
-    assert.deepEqual(pathsOf(await t.gql(IMPORT_CONNECTIONS, { forms: bad, dryRun: true })), ['forms[17].configuration.TokenUrl']);
-    const dup = [basicForm({ name: 'Batch H' }), basicForm({ name: 'batch h' })];
-    assert.deepEqual(errorOf(await t.gql(IMPORT_CONNECTIONS, { forms: dup, dryRun: true }), 'CONFLICT').fields.map((f) => f.path), [
-      'forms[1].name',
+    assert.deepEqual(pathsOf(await t.gql(IMPORT_CONNECTIONS, { forms: bad, dryRun: true })), [
+      'forms[17].configuration.TokenUrl',
     ]);
+    const dup = [basicForm({ name: 'Batch H' }), basicForm({ name: 'batch h' })];
+    assert.deepEqual(
+      errorOf(await t.gql(IMPORT_CONNECTIONS, { forms: dup, dryRun: true }), 'CONFLICT').fields.map((f) => f.path),
+      ['forms[1].name'],
+    );
     assert.equal(await total(), before);
   });
 });

@@ -21,7 +21,9 @@ describe('a form named Default becomes the default (API.md rules)', () => {
       // Alone, "Other" is the default (the only connection of its type).
       const other = assertOk(await t.gql(IMPORT_CONNECTION, { form: basicForm({ name: 'Other' }) })).importConnection;
       assert.equal(other.isDefault, true);
-      const dry = assertOk(await t.gql(IMPORT_CONNECTION, { form: oauth2Form({ name: 'Default' }), dryRun: true })).importConnection;
+      const dry = assertOk(
+        await t.gql(IMPORT_CONNECTION, { form: oauth2Form({ name: 'Default' }), dryRun: true }),
+      ).importConnection;
       assert.equal(dry.isDefault, true);
       assert.equal(assertOk(await t.gql(DEFAULT_CONNECTION)).defaultConnection.id, other.id);
       // "Default" comes after "Another" in the same batch; both answers reflect the state after the batch.
@@ -39,6 +41,22 @@ describe('a form named Default becomes the default (API.md rules)', () => {
       assert.equal(assertOk(await t.gql(CONNECTION_BY_NAME, { name: 'Other' })).connectionByName.isDefault, false);
     }));
 
+  it('in a batch into an empty store, an earlier form is not shown as default once "Default" follows', () =>
+    withApp(async (t) => {
+      // Inserted alone, "First" is momentarily the only connection (so the default); the answer is the end state.
+      const forms = [basicForm({ name: 'First' }), basicForm({ name: 'Second' }), oauth2Form({ name: 'DEFAULT' })];
+      for (const dryRun of [true, false]) {
+        const views = assertOk(await t.gql(IMPORT_CONNECTIONS, { forms, dryRun })).importConnections;
+        assert.deepEqual(
+          views.map((v: { isDefault: boolean }) => v.isDefault),
+          [false, false, true],
+          `dryRun ${dryRun}`,
+        );
+      }
+      const solo = await t.gql(IMPORT_CONNECTIONS, { forms: [basicForm({ name: 'Solo' })], dryRun: true });
+      assert.equal(assertOk(solo).importConnections[0].isDefault, false);
+    }));
+
   it('is not the default while another connection is marked default', () =>
     withApp(async (t) => {
       const marked = assertOk(
@@ -52,7 +70,9 @@ describe('a form named Default becomes the default (API.md rules)', () => {
           },
         }),
       ).createConnection;
-      const imported = assertOk(await t.gql(IMPORT_CONNECTION, { form: basicForm({ name: 'default' }) })).importConnection;
+      const imported = assertOk(
+        await t.gql(IMPORT_CONNECTION, { form: basicForm({ name: 'default' }) }),
+      ).importConnection;
       assert.equal(imported.isDefault, false);
       assert.equal(assertOk(await t.gql(DEFAULT_CONNECTION)).defaultConnection.id, marked.id);
     }));

@@ -170,7 +170,16 @@ describe('export', () => {
     }
     const form = assertOk(await t.gql(EXPORT_CONNECTION, { id: c.id })).exportConnection;
     const keys = Object.keys(JSON.parse(form.configuration));
-    assert.deepEqual(keys, ['UseSsl', 'FromAddress', 'GrantType', 'AuthType', 'ClientID', 'Scope', 'TokenUrl', 'ClientAuthType']);
+    assert.deepEqual(keys, [
+      'UseSsl',
+      'FromAddress',
+      'GrantType',
+      'AuthType',
+      'ClientID',
+      'Scope',
+      'TokenUrl',
+      'ClientAuthType',
+    ]);
     assert.ok(!t.logs.some((line) => line.includes(CLIENT_SECRET) || line.includes(BASIC_PASSWORD)));
   });
 
@@ -205,7 +214,10 @@ describe('export', () => {
     const unfiltered = assertOk(await t.gql(EXPORT_CONNECTIONS)).exportConnections;
     assert.deepEqual(all, unfiltered);
     assert.ok(all.length >= 8, `${all.length}`);
-    assert.deepEqual(assertOk(await t.gql(EXPORT_CONNECTIONS, { filter: { search: 'no such thing' } })).exportConnections, []);
+    assert.deepEqual(
+      assertOk(await t.gql(EXPORT_CONNECTIONS, { filter: { search: 'no such thing' } })).exportConnections,
+      [],
+    );
   });
 
   it('reflects updates: an exported form shows the current settings', async () => {
@@ -215,7 +227,12 @@ describe('export', () => {
       fromAddress: 'reports@acme.com',
       auth: { basic: { username: 'u', password: BASIC_PASSWORD } },
     });
-    assertOk(await t.gql(UPDATE_CONNECTION, { id: c.id, input: { fromDisplayName: 'New Name', description: 'now described' } }));
+    assertOk(
+      await t.gql(UPDATE_CONNECTION, {
+        id: c.id,
+        input: { fromDisplayName: 'New Name', description: 'now described' },
+      }),
+    );
     const form = await exportForm(c.id);
     assert.equal(form.description, 'now described');
     assert.equal(JSON.parse(form.configuration).FromDisplayName, 'New Name');

@@ -78,8 +78,14 @@ export function oauth2Form(overrides: Partial<FormVars> = {}): FormVars {
 }
 
 /** A Basic form whose Configuration is this object (serialised) or text. */
-export function withConfiguration(configuration: string | Record<string, unknown>, overrides: Partial<FormVars> = {}): FormVars {
-  return basicForm({ configuration: typeof configuration === 'string' ? configuration : JSON.stringify(configuration), ...overrides });
+export function withConfiguration(
+  configuration: string | Record<string, unknown>,
+  overrides: Partial<FormVars> = {},
+): FormVars {
+  return basicForm({
+    configuration: typeof configuration === 'string' ? configuration : JSON.stringify(configuration),
+    ...overrides,
+  });
 }
 
 /** An OAuth2 form whose Configuration is this object. */
@@ -99,7 +105,10 @@ export const OAUTH2_CONFIG = {
 type Field = { path: string; message: string };
 
 /** The error of a failed response, asserting its code. */
-export function errorOf(res: GraphQLResponse, code: string): { message: string; fields: Field[]; extensions: Record<string, unknown> } {
+export function errorOf(
+  res: GraphQLResponse,
+  code: string,
+): { message: string; fields: Field[]; extensions: Record<string, unknown> } {
   assert.ok(res.errors && res.errors.length === 1, `expected one error, got ${res.body}`);
   const error = res.errors[0]!;
   assert.equal(error.extensions.code, code, res.body);

@@ -62,7 +62,11 @@ describe('the documented forms', () => {
     assert.equal(c.version, 1);
     assert.deepEqual(
       { ...c.auth, password: { ...c.auth.password, updatedAt: null } },
-      { __typename: 'BasicAuth', username: 'reports@acme.com', password: { isSet: true, hint: '…aple', updatedAt: null, expiresAt: null } },
+      {
+        __typename: 'BasicAuth',
+        username: 'reports@acme.com',
+        password: { isSet: true, hint: '…aple', updatedAt: null, expiresAt: null },
+      },
     );
     // Stored, not just echoed.
     const stored = assertOk(await t.gql(CONNECTION, { id: c.id })).connection;
@@ -70,7 +74,10 @@ describe('the documented forms', () => {
   });
 
   it('accepts Method 2 (OAuth2) with the placeholders replaced by GUIDs, with the exact mapping', async () => {
-    const configuration = DOCUMENTED_OAUTH2_CONFIGURATION.replace('YOUR_CLIENT_ID', CLIENT_ID).replace('YOUR_TENANT_ID', TENANT_ID);
+    const configuration = DOCUMENTED_OAUTH2_CONFIGURATION.replace('YOUR_CLIENT_ID', CLIENT_ID).replace(
+      'YOUR_TENANT_ID',
+      TENANT_ID,
+    );
     const form = named(oauth2Form({ configuration }));
     const c = assertOk(await importForm(form)).importConnection;
     assert.equal(c.tls, 'STARTTLS');
@@ -108,7 +115,9 @@ describe('mapping', () => {
       ['smtp.acme.com:2525', 'TRUE', 'STARTTLS'],
     ];
     for (const [url, useSsl, tls] of cases) {
-      const c = assertOk(await importForm(named(withConfiguration({ UseSsl: useSsl, FromAddress: 'r@acme.com' }, { url })))).importConnection;
+      const c = assertOk(
+        await importForm(named(withConfiguration({ UseSsl: useSsl, FromAddress: 'r@acme.com' }, { url }))),
+      ).importConnection;
       assert.equal(c.tls, tls, `${url} UseSsl ${String(useSsl)}`);
     }
   });
@@ -144,7 +153,9 @@ describe('refusals, each BAD_USER_INPUT on the form path', () => {
   });
 
   it('a key given twice in different cases', async () => {
-    const res = await importForm(named(withConfiguration('{ "UseSsl": true, "FromAddress": "r@acme.com", "useSSL": false }')));
+    const res = await importForm(
+      named(withConfiguration('{ "UseSsl": true, "FromAddress": "r@acme.com", "useSSL": false }')),
+    );
     assert.deepEqual(pathsOf(res), ['configuration.UseSsl']);
     assertFieldError(res, 'configuration.UseSsl', 'given twice', 'line 1, column 3', 'keep only one');
   });
@@ -152,8 +163,16 @@ describe('refusals, each BAD_USER_INPUT on the form path', () => {
   it('wrong value types', async () => {
     const cases: [FormVars, string, string][] = [
       [withConfiguration({ UseSsl: 1, FromAddress: 'r@acme.com' }), 'configuration.UseSsl', 'true or false'],
-      [withConfiguration({ UseSsl: true, FromAddress: ['r@acme.com'] }), 'configuration.FromAddress', 'text in double quotes'],
-      [withConfiguration({ FromAddress: 'r@acme.com', FromDisplayName: 42 }), 'configuration.FromDisplayName', 'not a number'],
+      [
+        withConfiguration({ UseSsl: true, FromAddress: ['r@acme.com'] }),
+        'configuration.FromAddress',
+        'text in double quotes',
+      ],
+      [
+        withConfiguration({ FromAddress: 'r@acme.com', FromDisplayName: 42 }),
+        'configuration.FromDisplayName',
+        'not a number',
+      ],
       [oauth2With({ ...OAUTH2_CONFIG, Scope: true }), 'configuration.Scope', 'text in double quotes'],
     ];
     for (const [form, path, fragment] of cases) {
@@ -191,9 +210,15 @@ describe('refusals, each BAD_USER_INPUT on the form path', () => {
 
   it('malformed JSON, with line, column and what to fix', async () => {
     const cases: [string, string[]][] = [
-      ['{ "UseSsl" : true,\n  "FromAddress" : "r@acme.com", }', ['line 2, column 31', 'trailing comma', 'remove this comma']],
+      [
+        '{ "UseSsl" : true,\n  "FromAddress" : "r@acme.com", }',
+        ['line 2, column 31', 'trailing comma', 'remove this comma'],
+      ],
       ['{ "UseSsl : true, "FromAddress" : "r@acme.com" }', ['line 1, column', 'closing quote is missing after UseSsl']],
-      ['{ \u201CUseSsl\u201D : true, \u201CFromAddress\u201D : \u201Cr@acme.com\u201D }', ['line 1, column 3', 'curly quote']],
+      [
+        '{ \u201CUseSsl\u201D : true, \u201CFromAddress\u201D : \u201Cr@acme.com\u201D }',
+        ['line 1, column 3', 'curly quote'],
+      ],
     ];
     for (const [configuration, fragments] of cases) {
       const res = await importForm(named(withConfiguration(configuration)));
@@ -204,12 +229,21 @@ describe('refusals, each BAD_USER_INPUT on the form path', () => {
 
   it('errors the service finds are moved onto the form: url and TokenUrl, reported together', async () => {
     const res = await importForm(
-      named(oauth2With({ ...OAUTH2_CONFIG, TokenUrl: `https://login.example.com/${TENANT_ID}/oauth2/v2.0/token` }, { url: 'smtp.office365.com' })),
+      named(
+        oauth2With(
+          { ...OAUTH2_CONFIG, TokenUrl: `https://login.example.com/${TENANT_ID}/oauth2/v2.0/token` },
+          { url: 'smtp.office365.com' },
+        ),
+      ),
     );
     assert.deepEqual(pathsOf(res), ['configuration.TokenUrl', 'url'], res.body);
     assertFieldError(res, 'url', 'port is required');
     // The message names the form key, not the service field.
-    const tokenUrl = assertFieldError(res, 'configuration.TokenUrl', 'TokenUrl: the host login.example.com is not an allowed token host');
+    const tokenUrl = assertFieldError(
+      res,
+      'configuration.TokenUrl',
+      'TokenUrl: the host login.example.com is not an allowed token host',
+    );
     assert.ok(!tokenUrl.message.startsWith('tokenUrl'), tokenUrl.message);
   });
 
@@ -223,19 +257,36 @@ describe('refusals, each BAD_USER_INPUT on the form path', () => {
     const cases: [FormVars, string, string][] = [
       [basicForm({ name: `bell\u0007 ${++seq}` }), 'name', 'control characters'],
       [basicForm({ name: `${'n'.repeat(101)}` }), 'name', 'at most 100'],
-      [withConfiguration({ FromAddress: 'r@acme.com', FromDisplayName: 'ACME\r\nBcc: x@evil.test' }, { name: `crlf ${++seq}` }), 'configuration.FromDisplayName', 'line breaks'],
+      [
+        withConfiguration(
+          { FromAddress: 'r@acme.com', FromDisplayName: 'ACME\r\nBcc: x@evil.test' },
+          { name: `crlf ${++seq}` },
+        ),
+        'configuration.FromDisplayName',
+        'line breaks',
+      ],
       [basicForm({ name: `long user ${++seq}`, userName: `${'u'.repeat(321)}` }), 'userName', 'at most 320'],
       [basicForm({ name: `nl password ${++seq}`, password: 'pass\nword' }), 'password', 'line breaks'],
-      [oauth2With({ ...OAUTH2_CONFIG, ClientID: 'c'.repeat(201) }, { name: `long id ${++seq}` }), 'configuration.ClientID', 'at most 200'],
+      [
+        oauth2With({ ...OAUTH2_CONFIG, ClientID: 'c'.repeat(201) }, { name: `long id ${++seq}` }),
+        'configuration.ClientID',
+        'at most 200',
+      ],
       [basicForm({ name: `long url ${++seq}`, url: `${'a'.repeat(300)}.com:587` }), 'url', 'at most 300'],
       [basicForm({ name: `masked ${++seq}`, password: '********' }), 'password', 'mask'],
     ];
     for (const [form, path, fragment] of cases) {
       const res = await importForm(form);
       const { fields } = errorOf(res, 'BAD_USER_INPUT');
-      assert.ok(fields.some((f) => f.path === path), `${path}: ${res.body}`);
+      assert.ok(
+        fields.some((f) => f.path === path),
+        `${path}: ${res.body}`,
+      );
       assertFieldError(res, path, fragment);
-      assert.ok(fields.every((f) => !f.path.startsWith('auth') && !f.path.startsWith('input')), res.body);
+      assert.ok(
+        fields.every((f) => !f.path.startsWith('auth') && !f.path.startsWith('input')),
+        res.body,
+      );
     }
   });
 
@@ -266,6 +317,12 @@ describe('dryRun', () => {
     assert.equal(await total(), before + 1);
   });
 
+  it('dryRun: null counts as false (the argument is `Boolean = false`)', async () => {
+    const before = await total();
+    assertOk(await importForm(named(basicForm()), null as unknown as boolean));
+    assert.equal(await total(), before + 1);
+  });
+
   it('refuses what a real import refuses, including a name clash with the store', async () => {
     const res = await importForm(named(oauth2Form({ configuration: DOCUMENTED_OAUTH2_CONFIGURATION })), true);
     assert.deepEqual(pathsOf(res), ['configuration.ClientID', 'configuration.TokenUrl']);
@@ -283,7 +340,10 @@ describe('names', () => {
     const res = await importForm(oauth2Form({ name: `  ${existing.name.toLowerCase()} ` }));
     const error = errorOf(res, 'CONFLICT');
     assert.ok(error.message.includes(`"${existing.name}"`) && error.message.includes(existing.id), error.message);
-    assert.deepEqual(error.fields.map((f) => f.path), ['name']);
+    assert.deepEqual(
+      error.fields.map((f) => f.path),
+      ['name'],
+    );
     assert.equal(error.extensions.existingId, existing.id);
     assert.equal(await total(), before);
   });

@@ -29,7 +29,13 @@ describe('an imported form sends a test email', () => {
       FromAddress: 'reports@acme.com',
       CaCertificate: starttls.ca.certPem,
     });
-    const form = basicForm({ name: 'Sink STARTTLS', url: `localhost:${starttls.port}`, userName: 'reports', password: PASSWORD, configuration });
+    const form = basicForm({
+      name: 'Sink STARTTLS',
+      url: `localhost:${starttls.port}`,
+      userName: 'reports',
+      password: PASSWORD,
+      configuration,
+    });
     const c = assertOk(await t.gql(IMPORT_CONNECTION, { form })).importConnection;
     assert.equal(c.tls, 'STARTTLS');
     const sent = assertOk(await t.gql(SEND_TEST_EMAIL, { id: c.id, to: 'admin@example.com' })).sendTestEmail;
@@ -41,12 +47,22 @@ describe('an imported form sends a test email', () => {
     assert.equal(message!.mailFrom, 'reports@acme.com');
     assert.deepEqual(message!.rcptTo, ['admin@example.com']);
     assert.equal(message!.parsed.from?.value[0]?.name, 'ACME Reporting');
-    assert.deepEqual(starttls.authAttempts.map((a) => [a.username, a.password]), [['reports', PASSWORD]]);
+    assert.deepEqual(
+      starttls.authAttempts.map((a) => [a.username, a.password]),
+      [['reports', PASSWORD]],
+    );
   });
 
   it('over a plain sink with UseSsl false (OPPORTUNISTIC)', async () => {
-    const configuration = '{ "UseSsl" : false, "FromDisplayName" : "ACME Reporting", "FromAddress" : "reports@acme.com" }';
-    const form = basicForm({ name: 'Sink plain', url: `127.0.0.1:${plain.port}`, userName: 'relay', password: PASSWORD, configuration });
+    const configuration =
+      '{ "UseSsl" : false, "FromDisplayName" : "ACME Reporting", "FromAddress" : "reports@acme.com" }';
+    const form = basicForm({
+      name: 'Sink plain',
+      url: `127.0.0.1:${plain.port}`,
+      userName: 'relay',
+      password: PASSWORD,
+      configuration,
+    });
     const c = assertOk(await t.gql(IMPORT_CONNECTION, { form })).importConnection;
     assert.equal(c.tls, 'OPPORTUNISTIC');
     const sent = assertOk(await t.gql(SEND_TEST_EMAIL, { id: c.id, to: 'admin@example.com' })).sendTestEmail;

@@ -19,7 +19,11 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   body: string;
   data?: T;
-  errors?: Array<{ message: string; path?: string[]; extensions: { code: string; fields?: Array<{ path: string; message: string }>; [key: string]: unknown } }>;
+  errors?: Array<{
+    message: string;
+    path?: string[];
+    extensions: { code: string; fields?: Array<{ path: string; message: string }>; [key: string]: unknown };
+  }>;
 }
 
 export interface TestApp {
@@ -32,7 +36,11 @@ export interface TestApp {
   adminToken: string;
   /** Every log line the app wrote, raw JSON. */
   logs: string[];
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 

@@ -131,6 +131,7 @@ describe('secret expiry and rotation without downtime', () => {
     const created = await create(TEST_CLIENT_ID, TEST_CLIENT_SECRET, { secretExpiresAt: new Date(Date.now() + 20 * DAY).toISOString() });
     assert.equal((await send(created.id)).ok, true);
     const before = await get(created.id);
+    const clientsBefore = app.t.app.tokens.stats().msalClients;
 
     const response = await app.gql(ROTATE, {
       id: created.id,
@@ -143,6 +144,7 @@ describe('secret expiry and rotation without downtime', () => {
     assert.equal(error.fields[0]!.path, 'secret');
     assert.match(error.fields[0]!.message, /old secret is still stored/);
     for (const form of leakForms(BAD_SECRET)) assert.ok(!response.body.includes(form), 'the rejected secret is not echoed');
+    assert.equal(app.t.app.tokens.stats().msalClients, clientsBefore, 'no MSAL client holding the rejected secret is kept');
 
     const after = await get(created.id);
     assert.equal(after.version, before.version, 'nothing written');

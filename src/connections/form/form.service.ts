@@ -10,7 +10,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, badInput, conflict, notFound, prefixFields, type FieldError } from '../../errors.js';
 import { validationFields } from '../../format-error.js';
 import type { RequestContext } from '../../request-context.js';
-import { AuthMethodInput, BasicAuthInput, CreateConnectionInput, OAuth2ClientCredentialsInput } from '../connection.inputs.js';
+import {
+  AuthMethodInput,
+  BasicAuthInput,
+  CreateConnectionInput,
+  OAuth2ClientCredentialsInput,
+} from '../connection.inputs.js';
 import type { ConnectionType, ConnectionView, NewConnection } from '../connection.model.js';
 import { ConnectionRepository } from '../connection.repository.js';
 import type { ConnectionService } from '../connection.service.js';
@@ -38,11 +43,19 @@ export class ConnectionFormService {
     return connectionToForm(view);
   }
 
-  async exportMany(ctx: RequestContext, args: { type: ConnectionType | null; search: string | null }): Promise<ExportedConnectionForm[]> {
+  async exportMany(
+    ctx: RequestContext,
+    args: { type: ConnectionType | null; search: string | null },
+  ): Promise<ExportedConnectionForm[]> {
     const forms: ExportedConnectionForm[] = [];
     let after: string | null = null;
     for (;;) {
-      const page = await this.deps.connections.list(ctx, { type: args.type, search: args.search, first: EXPORT_PAGE, after });
+      const page = await this.deps.connections.list(ctx, {
+        type: args.type,
+        search: args.search,
+        first: EXPORT_PAGE,
+        after,
+      });
       forms.push(...page.nodes.map(connectionToForm));
       if (!page.pageInfo.hasNextPage) return forms;
       after = page.pageInfo.endCursor;
@@ -55,7 +68,10 @@ export class ConnectionFormService {
     return view;
   }
 
-  async importMany(ctx: RequestContext, args: { forms: ConnectionFormFields[]; dryRun: boolean }): Promise<ConnectionView[]> {
+  async importMany(
+    ctx: RequestContext,
+    args: { forms: ConnectionFormFields[]; dryRun: boolean },
+  ): Promise<ConnectionView[]> {
     if (args.forms.length > MAX_BATCH) {
       throw badInput([{ path: 'forms', message: `forms: import at most ${MAX_BATCH} forms at once; split the list` }]);
     }
@@ -109,7 +125,9 @@ export class ConnectionFormService {
   }
 
   /** The form as a NewConnection, or every error on it (form-relative paths). */
-  private async prepare(form: ConnectionFormFields): Promise<{ ok: true; value: NewConnection } | { ok: false; errors: FieldError[] }> {
+  private async prepare(
+    form: ConnectionFormFields,
+  ): Promise<{ ok: true; value: NewConnection } | { ok: false; errors: FieldError[] }> {
     const own = validationFields(await validate(Object.assign(new ConnectionFormInput(), form), VALIDATOR_OPTIONS));
     const mapped = formToNewConnection(form);
     if (!mapped.ok) return { ok: false, errors: unique([...own, ...mapped.errors]) };
@@ -127,7 +145,10 @@ function asCreateInput(connection: NewConnection): CreateConnectionInput {
   const auth = new AuthMethodInput();
   switch (connection.auth.kind) {
     case 'basic':
-      auth.basic = Object.assign(new BasicAuthInput(), { username: connection.auth.username, password: connection.auth.password });
+      auth.basic = Object.assign(new BasicAuthInput(), {
+        username: connection.auth.username,
+        password: connection.auth.password,
+      });
       break;
     case 'oauth2ClientCredentials': {
       const { kind: _kind, ...settings } = connection.auth;
@@ -178,7 +199,10 @@ function relocate(error: unknown, prefix: string | null): unknown {
     case ErrorCode.BAD_USER_INPUT:
       return badInput(placed, { ...error.extensions, fields: placed });
     case ErrorCode.CONFLICT:
-      return conflict(prefix === null ? error.message : `${prefix}: ${error.message}`, { ...error.extensions, fields: placed });
+      return conflict(prefix === null ? error.message : `${prefix}: ${error.message}`, {
+        ...error.extensions,
+        fields: placed,
+      });
     default:
       return error;
   }

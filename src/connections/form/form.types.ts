@@ -17,7 +17,9 @@ export class ConnectionFormInput {
   @NoControlCharacters('type')
   type: string;
 
-  @Field({ description: 'Unique per type, case-insensitively; a form named "Default" becomes the default for its type.' })
+  @Field({
+    description: 'Unique per type, case-insensitively; a form named "Default" becomes the default for its type.',
+  })
   @MaxLength(100, { message: 'name must be at most 100 characters' })
   @NoControlCharacters('name')
   name: string;
@@ -48,7 +50,10 @@ export class ConnectionFormInput {
   @NoLineBreaks('password')
   password?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The Configuration JSON text, e.g. { "UseSsl" : true, "FromAddress" : "reports@acme.com" }.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The Configuration JSON text, e.g. { "UseSsl" : true, "FromAddress" : "reports@acme.com" }.',
+  })
   @IsOptional()
   @MaxLength(MAX_CONFIGURATION_LENGTH, {
     message: `configuration must be at most ${MAX_CONFIGURATION_LENGTH} characters: paste only the JSON object`,
