@@ -299,17 +299,21 @@ function log(line: string): void {
 
 const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
-function parseArgs(argv: string[]): { quick: boolean; pglite: boolean; cpuProf: boolean; keep: boolean; out: string } {
-  const known = ['--quick', '--pglite', '--cpu-prof', '--keep', '--out'];
+function parseArgs(argv: string[]): { quick: boolean; pglite: boolean; cpuProf: boolean; keep: boolean; out: string; durationSec: number | null } {
+  const known = ['--quick', '--pglite', '--cpu-prof', '--keep', '--out', '--duration'];
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.includes(arg)) throw new Error(`unknown option ${arg}; use ${known.join(', ')}`);
   }
   const outAt = argv.indexOf('--out');
+  const durationAt = argv.indexOf('--duration');
+  const durationSec = durationAt >= 0 ? Number(argv[durationAt + 1]) : null;
+  if (durationSec !== null && !(durationSec > 0 && durationSec <= 120)) throw new Error('--duration takes seconds, from 1 to 120');
   return {
     quick: argv.includes('--quick'),
     pglite: argv.includes('--pglite'),
     cpuProf: argv.includes('--cpu-prof'),
     keep: argv.includes('--keep'),
+    durationSec,
     out: outAt >= 0 && argv[outAt + 1] ? path.resolve(argv[outAt + 1]!) : path.join(ROOT, 'bench/results/latest.json'),
   };
 }
@@ -617,7 +621,9 @@ function perRound(bench: Bench, a: string, b: string): number[] {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const settings = args.quick ? QUICK : FULL;
+  const base = args.quick ? QUICK : FULL;
+  // --duration N: every measurement (read, mail, T1, growth) lasts N seconds, e.g. for a --cpu-prof run.
+  const settings = args.durationSec ? { ...base, durationSec: args.durationSec, mailDurationSec: args.durationSec, t1DurationSec: args.durationSec } : base;
   const adminUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL;
   const db = await detectDatabase({ forcePglite: args.pglite, adminUrl });
   const startedAt = new Date();

@@ -21,6 +21,7 @@ import { ConnectionTestService, type SmtpTester } from './connections/connection
 import { ConnectionFormService } from './connections/form/form.service.js';
 import type { Services } from './context.js';
 import { AuditService } from './audit/audit.service.js';
+import { RateLimiter } from './limits/rate-limiter.js';
 import { createHttpServer, type HttpServer } from './server.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -78,6 +79,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     keyRing,
     clock,
     checks: { allowedTokenHosts: config.oauth2AllowedTokenHosts ?? DEFAULT_ALLOWED_TOKEN_HOSTS, egress: egressPolicy },
+    audit,
     onSecretReplaced: (previous) => {
       if (previous.tokenUrl && previous.clientId) {
         tokens.forget({ tokenUrl: previous.tokenUrl, clientId: previous.clientId });
@@ -92,6 +94,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       smtp: overrides.smtp ?? ((input) => runSmtpTest({ ...input, egress })),
       clock,
       smtpTimeouts: overrides.smtpTimeouts,
+      limiter: new RateLimiter({ dataSource, clock }),
+      rates: { perKey: config.testEmailRatePerKey, perConnection: config.testEmailRatePerConnection },
+      audit,
     }),
     connectionForms: new ConnectionFormService({ dataSource, connections }),
     audit,

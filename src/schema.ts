@@ -9,13 +9,14 @@ import { SmtpConnection } from './connections/connection-output.types.js';
 import { ConnectionFormResolver } from './connections/form/form.resolver.js';
 import { ApiKeyResolver } from './auth/api-key.resolver.js';
 import { authorize } from './auth/authorize.middleware.js';
+import { AuditResolver } from './audit/audit.resolver.js';
 
 /** Inputs where exactly one member must be set; type-graphql has no decorator option for @oneOf. */
 const ONE_OF_INPUTS = ['AuthMethodInput'];
 
 export async function createSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [ConnectionResolver, ConnectionFormResolver, ApiKeyResolver],
+    resolvers: [ConnectionResolver, ConnectionFormResolver, ApiKeyResolver, AuditResolver],
     // Every root field passes src/auth/access-rules.ts; a field without a rule is denied.
     globalMiddlewares: [authorize],
     orphanedTypes: [SmtpConnection],

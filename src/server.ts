@@ -56,6 +56,8 @@ export async function createHttpServer(deps: {
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
+    // main.ts owns SIGINT/SIGTERM: it drains HTTP, then closes the database, then exits.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     formatError: createFormatError(logger, { hideSuggestions: config.production, schema }),
     logger: {

@@ -47,6 +47,14 @@ export class AuditService {
     );
   }
 
+  /** Records an event that accompanies no stored change (e.g. a test of unsaved settings). */
+  async recordAlone(
+    ctx: RequestContext,
+    event: { action: string; connectionId: string | null; changes: Record<string, unknown> | null },
+  ): Promise<void> {
+    await this.record(this.deps.dataSource.manager, ctx, event);
+  }
+
   async list(
     _ctx: RequestContext,
     args: { first: number; after: string | null; filter: AuditFilter },

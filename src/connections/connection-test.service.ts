@@ -21,6 +21,8 @@ import type { ConnectionView, NewConnection } from './connection.model.js';
 import { storedOutcome } from './connection.mapper.js';
 import { checkSecret } from './connection.checks.js';
 import type { ConnectionService } from './connection.service.js';
+import type { RateLimit, RateLimiter } from '../limits/rate-limiter.js';
+import type { AuditService } from '../audit/audit.service.js';
 
 export type SmtpTester = (input: SmtpTestInput) => Promise<TestOutcome>;
 
@@ -45,34 +47,44 @@ export class ConnectionTestService {
       smtp: SmtpTester;
       clock: () => Date;
       smtpTimeouts?: Partial<SmtpTimeouts>;
+      limiter: RateLimiter;
+      /** Test emails allowed per hour: per API key (or JWT subject) and per connection. */
+      rates: { perKey: number; perConnection: number };
+      audit: AuditService;
     },
   ) {}
 
-  async sendTestEmail(_ctx: RequestContext, args: { id: string; to: string; dryRun: boolean }): Promise<TestOutcome> {
+  async sendTestEmail(ctx: RequestContext, args: { id: string; to: string; dryRun: boolean }): Promise<TestOutcome> {
     const row = await this.deps.connections.findRow(args.id);
-    let target: TestTarget;
+    await this.deps.limiter.charge([
+      this.callerLimit(ctx),
+      {
+        scope: `connection:${row.id}`,
+        limit: this.deps.rates.perConnection,
+        label: 'per connection per hour (TEST_EMAIL_RATE_PER_CONNECTION)',
+      },
+    ]);
+    let outcome: TestOutcome;
     try {
-      target = this.storedTarget(row);
+      outcome = await this.run(this.storedTarget(row), args.to, args.dryRun);
     } catch (error) {
       if (!(error instanceof SecretDecryptError)) throw error;
-      const outcome = unreadableSecretOutcome(error, this.deps.clock());
-      await this.deps.connections.saveLastTest(row.id, storedOutcome(outcome));
-      return outcome;
+      outcome = unreadableSecretOutcome(error, this.deps.clock());
     }
-    const outcome = await this.run(target, args.to, args.dryRun);
-    await this.deps.connections.saveLastTest(row.id, storedOutcome(outcome));
+    await this.deps.connections.recordTest(ctx, row.id, storedOutcome(outcome), { to: args.to, dryRun: args.dryRun });
     return outcome;
   }
 
   async testSettings(
-    _ctx: RequestContext,
+    ctx: RequestContext,
     args: { input: NewConnection; to: string; dryRun: boolean },
   ): Promise<TestOutcome> {
     const checked = this.deps.connections.validateNew(args.input);
     if (!checked.ok) throw badInput(checked.errors);
+    await this.deps.limiter.charge([this.callerLimit(ctx)]);
     const { input } = args;
     const auth = input.auth;
-    return this.run(
+    const outcome = await this.run(
       {
         host: checked.value.address.host,
         port: checked.value.address.port,
@@ -92,6 +104,27 @@ export class ConnectionTestService {
       args.to,
       args.dryRun,
     );
+    await this.deps.audit.recordAlone(ctx, {
+      action: 'connection.testSettings',
+      connectionId: null,
+      changes: {
+        url: `${checked.value.address.host}:${checked.value.address.port}`,
+        to: args.to,
+        dryRun: args.dryRun,
+        ok: outcome.ok,
+        stage: outcome.stage,
+      },
+    });
+    return outcome;
+  }
+
+  private callerLimit(ctx: RequestContext): RateLimit {
+    const caller = ctx.principal.keyId ? `apiKey:${ctx.principal.keyId}` : ctx.actor;
+    return {
+      scope: `caller:${caller}`,
+      limit: this.deps.rates.perKey,
+      label: 'per API key per hour (TEST_EMAIL_RATE_PER_KEY)',
+    };
   }
 
   /**

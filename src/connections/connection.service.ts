@@ -18,6 +18,8 @@ import { authColumns, secretFieldOf, secretOf, type SecretField } from './connec
 import { checkNewConnection, type CheckOptions } from './connection.checks.js';
 import { planUpdate, type UpdateRequest } from './connection-update.plan.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { connectionChanges } from './connection.audit.js';
+import type { AuditService } from '../audit/audit.service.js';
 
 
 export interface ConnectionPage {
@@ -35,6 +37,7 @@ export class ConnectionService {
       keyRing: KeyRing;
       checks: CheckOptions;
       clock: () => Date;
+      audit: AuditService;
       /** Told when a secret or its destination changes, so cached tokens and clients are dropped. */
       onSecretReplaced: (previous: ConnectionEntity) => void;
     },
@@ -118,7 +121,12 @@ export class ConnectionService {
   }
 
   /** Creates inside a caller's transaction (importConnections uses one for the whole batch). */
-  async createIn(manager: EntityManager, _ctx: RequestContext, input: NewConnection): Promise<ConnectionView> {
+  async createIn(
+    manager: EntityManager,
+    ctx: RequestContext,
+    input: NewConnection,
+    action = 'connection.create',
+  ): Promise<ConnectionView> {
     const checked = this.validateNew(input);
     if (!checked.ok) throw badInput(checked.errors);
     const repo = this.repo(manager);
@@ -142,11 +150,12 @@ export class ConnectionService {
       ...this.sealColumns(id, secretFieldOf(input.auth.kind), secretOf(input.auth), now),
       secretExpiresAt: input.auth.kind === 'oauth2ClientCredentials' ? input.auth.secretExpiresAt : null,
     });
+    await this.deps.audit.record(manager, ctx, { action, connectionId: id, changes: connectionChanges(null, row) });
     return this.view(repo, row);
   }
 
-  async update(_ctx: RequestContext, args: { id: string; input: UpdateRequest }): Promise<ConnectionView> {
-    const { row: previous, view } = await this.withRow(args.id, async (repo, row) => {
+  async update(ctx: RequestContext, args: { id: string; input: UpdateRequest }): Promise<ConnectionView> {
+    const { row: previous, view } = await this.withRow(ctx, 'connection.update', args.id, async (repo, row) => {
       assertVersion(row, args.input.expectedVersion);
       const plan = planUpdate(row, args.input, this.deps.checks);
       if (!plan.ok) throw badInput(plan.errors);
@@ -155,8 +164,9 @@ export class ConnectionService {
         Object.assign(changes, this.sealColumns(row.id, secretFieldOf(plan.authKind), plan.newSecret, this.deps.clock()));
       }
       if (changes.name !== undefined) await this.assertNameFree(repo, row.type as ConnectionType, changes.name, row.id);
-      if (Object.keys(changes).length === 0) return this.view(repo, row);
-      return this.view(repo, await this.writeGuarded(repo, row, changes));
+      if (Object.keys(changes).length === 0) return { view: await this.view(repo, row), after: null };
+      const after = await this.writeGuarded(repo, row, changes);
+      return { view: await this.view(repo, after), after };
     });
     if (args.input.secret || args.input.auth || args.input.tokenUrl || args.input.clientId || args.input.scope) {
       this.deps.onSecretReplaced(previous);
@@ -165,33 +175,35 @@ export class ConnectionService {
   }
 
   async rotateSecret(
-    _ctx: RequestContext,
+    ctx: RequestContext,
     args: { id: string; secret: PlaintextSecret; expiresAt: Date | null; expectedVersion: number | null },
   ): Promise<{ previous: ConnectionEntity; view: ConnectionView }> {
-    return this.withRow(args.id, async (repo, row) => {
+    return this.withRow(ctx, 'connection.rotateSecret', args.id, async (repo, row) => {
       assertVersion(row, args.expectedVersion);
       const changes = {
         ...this.sealColumns(row.id, secretFieldOf(row.authKind), args.secret, this.deps.clock()),
         secretExpiresAt: args.expiresAt,
       };
-      return this.view(repo, await this.writeGuarded(repo, row, changes));
+      const after = await this.writeGuarded(repo, row, changes);
+      return { view: await this.view(repo, after), after };
     }).then((result) => {
       this.deps.onSecretReplaced(result.row);
       return { previous: result.row, view: result.view };
     });
   }
 
-  async setDefault(_ctx: RequestContext, args: { id: string }): Promise<ConnectionView> {
-    const { view } = await this.withRow(args.id, async (repo, row) => {
+  async setDefault(ctx: RequestContext, args: { id: string }): Promise<ConnectionView> {
+    const { view } = await this.withRow(ctx, 'connection.setDefault', args.id, async (repo, row) => {
       await repo.clearDefault(row.type as ConnectionType, row.id);
-      if (row.isDefault) return this.view(repo, row);
-      return this.view(repo, await this.writeGuarded(repo, row, { isDefault: true }));
+      if (row.isDefault) return { view: await this.view(repo, row), after: null };
+      const after = await this.writeGuarded(repo, row, { isDefault: true });
+      return { view: await this.view(repo, after), after };
     });
     return view;
   }
 
-  async delete(_ctx: RequestContext, args: { id: string; expectedVersion: number | null }): Promise<string> {
-    const { row } = await this.withRow(args.id, async (repo, row) => {
+  async delete(ctx: RequestContext, args: { id: string; expectedVersion: number | null }): Promise<string> {
+    const { row } = await this.withRow(ctx, 'connection.delete', args.id, async (repo, row) => {
       assertVersion(row, args.expectedVersion);
       if (row.isDefault && (await repo.countOfType(row.type as ConnectionType)) > 1) {
         throw conflict(
@@ -200,7 +212,7 @@ export class ConnectionService {
         );
       }
       if (!(await repo.deleteIfVersion(row.id, row.version))) throw await staleWrite(repo, row.id);
-      return null;
+      return { view: null, after: null, deleted: true };
     });
     this.deps.onSecretReplaced(row);
     return row.id;
@@ -222,8 +234,21 @@ export class ConnectionService {
     return row;
   }
 
-  async saveLastTest(id: string, lastTest: ConnectionEntity['lastTest']): Promise<void> {
-    await this.repo().saveLastTest(id, lastTest);
+  /** Saves a test outcome as lastTest and audits it, in one transaction. */
+  async recordTest(
+    ctx: RequestContext,
+    id: string,
+    lastTest: NonNullable<ConnectionEntity['lastTest']>,
+    request: { to: string; dryRun: boolean },
+  ): Promise<void> {
+    await this.deps.dataSource.transaction(async (manager) => {
+      await this.repo(manager).saveLastTest(id, lastTest);
+      await this.deps.audit.record(manager, ctx, {
+        action: 'connection.sendTestEmail',
+        connectionId: id,
+        changes: { ...request, ok: lastTest.ok, stage: lastTest.stage, errorCode: lastTest.errorCode },
+      });
+    });
   }
 
   private sealColumns(rowId: string, field: SecretField, secret: string, now: Date): Partial<ConnectionEntity> {
@@ -235,15 +260,29 @@ export class ConnectionService {
     };
   }
 
+  /**
+   * Runs a change on one locked row and records it in the audit trail in the same transaction.
+   * `work` returns the row after the change (null when nothing changed), or `deleted`.
+   */
   private async withRow<T>(
+    ctx: RequestContext,
+    action: string,
     id: string,
-    work: (repo: ConnectionRepository, row: ConnectionEntity) => Promise<T>,
+    work: (
+      repo: ConnectionRepository,
+      row: ConnectionEntity,
+    ) => Promise<{ view: T; after: ConnectionEntity | null; deleted?: boolean }>,
   ): Promise<{ row: ConnectionEntity; view: T }> {
     return this.deps.dataSource.transaction(async (manager) => {
       const repo = this.repo(manager);
       const row = isUuid(id) ? await repo.findByIdForUpdate(id) : null;
       if (!row) throw notFound('Connection', id);
-      return { row, view: await work(repo, row) };
+      const result = await work(repo, row);
+      if (result.after || result.deleted) {
+        const changes = connectionChanges(row, result.deleted ? null : result.after);
+        await this.deps.audit.record(manager, ctx, { action, connectionId: row.id, changes });
+      }
+      return { row, view: result.view };
     });
   }
 

@@ -98,7 +98,7 @@ export class ConnectionFormService {
       const views: ConnectionView[] = [];
       for (const [i, connection] of connections.entries()) {
         try {
-          views.push(await this.deps.connections.createIn(manager, ctx, connection));
+          views.push(await this.deps.connections.createIn(manager, ctx, connection, 'connection.import'));
         } catch (error) {
           throw relocate(error, args.prefix(i));
         }
