@@ -13,7 +13,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CONNECTION, CONNECTIONS, SEND_TEST_EMAIL } from '../test/api/operations.js';
 import { TEST_CLIENT_SECRET } from '../test/helpers/token-endpoint.js';
 import { freePort, startChild, waitForHttp, type Child, type Memory } from './lib/child.js';
-import { copyConnections, createDatabase, DEFAULT_ADMIN_URL, detectDatabase, redactUrl, withClient, type DatabaseMode, type FreshDatabase } from './lib/db.js';
+import {
+  copyConnections,
+  createDatabase,
+  DEFAULT_ADMIN_URL,
+  detectDatabase,
+  redactUrl,
+  withClient,
+  type DatabaseMode,
+  type FreshDatabase,
+} from './lib/db.js';
 import { runLoad, runSequential, type LoadResult } from './lib/load.js';
 import { fmt, machine, median, table } from './lib/report.js';
 import { SINK_PASSWORD, SINK_USER } from './servers/smtp-fixture.js';
@@ -175,7 +184,11 @@ class Bench {
     return this.server(name, `http://127.0.0.1:${port}/graphql`, launch);
   }
 
-  async startBaseline(name: string, mode: 'hello' | 'pg' | 'pglite', env: Record<string, string> = {}): Promise<Server> {
+  async startBaseline(
+    name: string,
+    mode: 'hello' | 'pg' | 'pglite',
+    env: Record<string, string> = {},
+  ): Promise<Server> {
     const port = await freePort();
     const launch = async (): Promise<Child> => {
       const child = startChild({
@@ -208,7 +221,11 @@ class Bench {
     return server;
   }
 
-  async gql<T = Record<string, any>>(server: Server, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async gql<T = Record<string, any>>(
+    server: Server,
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<T> {
     const response = await fetch(server.url, {
       method: 'POST',
       headers: this.headers,
@@ -238,7 +255,13 @@ class Bench {
     return ids;
   }
 
-  async load(server: Server, body: string, check: (body: string) => boolean, durationSec: number, connections: number): Promise<LoadResult> {
+  async load(
+    server: Server,
+    body: string,
+    check: (body: string) => boolean,
+    durationSec: number,
+    connections: number,
+  ): Promise<LoadResult> {
     const result = await runLoad({ url: server.url, body, headers: this.headers, connections, durationSec, check });
     if (result.good === 0 || result.bad > Math.max(2, result.requests * 0.01)) {
       throw new Error(
@@ -249,18 +272,28 @@ class Bench {
   }
 
   /** Warm-up then measurement of one case in one round. */
-  async measure(id: string, server: Server, body: string, check: (body: string) => boolean, round: number, connections = this.settings.connections): Promise<Measured> {
+  async measure(
+    id: string,
+    server: Server,
+    body: string,
+    check: (body: string) => boolean,
+    round: number,
+    connections = this.settings.connections,
+  ): Promise<Measured> {
     if (this.settings.mode === 'full') await this.load(server, body, check, this.settings.warmupSec, connections);
     const result = { ...(await this.load(server, body, check, this.settings.durationSec, connections)), round };
     this.cases.get(id)!.rounds.push(result);
-    log(`  ${id.padEnd(6)} round ${round}: ${fmt(result.rps)} ${this.cases.get(id)!.unit}, p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms`);
+    log(
+      `  ${id.padEnd(6)} round ${round}: ${fmt(result.rps)} ${this.cases.get(id)!.unit}, p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms`,
+    );
     return result;
   }
 
   /** Statements sent to PostgreSQL per request, counted in the server process (pg-count-preload). */
   async statementsPerRequest(server: Server, body: string): Promise<number | null> {
     if (this.db.kind !== 'postgres') return null;
-    const count = async (): Promise<number> => (await server.child.ask<{ statements: number }>({ type: 'pgQueries' })).statements;
+    const count = async (): Promise<number> =>
+      (await server.child.ask<{ statements: number }>({ type: 'pgQueries' })).statements;
     await sleep(this.settings.mode === 'full' ? 1_000 : 300); // requests still in flight from an earlier load finish first
     const before = await count();
     await runSequential({ url: server.url, body, headers: this.headers, count: this.settings.probeRequests });
@@ -273,7 +306,8 @@ class Bench {
   }
 
   async cleanup(): Promise<void> {
-    for (const cleanup of this.cleanups.reverse()) await cleanup().catch((error: unknown) => log(`cleanup: ${(error as Error).message}`));
+    for (const cleanup of this.cleanups.reverse())
+      await cleanup().catch((error: unknown) => log(`cleanup: ${(error as Error).message}`));
     this.cleanups.length = 0;
   }
 }
@@ -297,9 +331,20 @@ function log(line: string): void {
   process.stderr.write(`[${((performance.now() - T0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 }
 
-const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAverage = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
-function parseArgs(argv: string[]): { quick: boolean; pglite: boolean; cpuProf: boolean; keep: boolean; out: string; durationSec: number | null } {
+function parseArgs(argv: string[]): {
+  quick: boolean;
+  pglite: boolean;
+  cpuProf: boolean;
+  keep: boolean;
+  out: string;
+  durationSec: number | null;
+} {
   const known = ['--quick', '--pglite', '--cpu-prof', '--keep', '--out', '--duration'];
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.includes(arg)) throw new Error(`unknown option ${arg}; use ${known.join(', ')}`);
@@ -307,7 +352,8 @@ function parseArgs(argv: string[]): { quick: boolean; pglite: boolean; cpuProf: 
   const outAt = argv.indexOf('--out');
   const durationAt = argv.indexOf('--duration');
   const durationSec = durationAt >= 0 ? Number(argv[durationAt + 1]) : null;
-  if (durationSec !== null && !(durationSec > 0 && durationSec <= 120)) throw new Error('--duration takes seconds, from 1 to 120');
+  if (durationSec !== null && !(durationSec > 0 && durationSec <= 120))
+    throw new Error('--duration takes seconds, from 1 to 120');
   return {
     quick: argv.includes('--quick'),
     pglite: argv.includes('--pglite'),
@@ -404,7 +450,12 @@ async function readCases(bench: Bench): Promise<void> {
   ] as const) {
     const after = server.child.memory();
     const i = idle.get(server.name)!;
-    record.memory = { bootMb: boot.get(server.name)?.rssMb ?? NaN, idleMb: i.rssMb, afterMb: after.rssMb, peakMb: after.peakMb };
+    record.memory = {
+      bootMb: boot.get(server.name)?.rssMb ?? NaN,
+      idleMb: i.rssMb,
+      afterMb: after.rssMb,
+      peakMb: after.peakMb,
+    };
   }
   await Promise.all([b1, p1, p2, r1].map((s) => s.stop()));
 }
@@ -430,9 +481,21 @@ interface FixtureStats {
 async function mailCases(bench: Bench, fixture: Child, ready: FixtureReady): Promise<void> {
   const { settings } = bench;
   log('mail cases: S0, S1, T1');
-  const s0Record = bench.record('S0', `bare nodemailer, fresh connection per message, STARTTLS, ${settings.mailConcurrency} at a time`, 'msg/s');
-  const s1Record = bench.record('S1', `Postroom sendTestEmail, Basic auth, STARTTLS, ${settings.mailConcurrency} at a time`, 'msg/s');
-  const t1Record = bench.record('T1', `Postroom sendTestEmail, OAuth2 (MSAL path), STARTTLS, ${settings.mailConcurrency} at a time`, 'msg/s');
+  const s0Record = bench.record(
+    'S0',
+    `bare nodemailer, fresh connection per message, STARTTLS, ${settings.mailConcurrency} at a time`,
+    'msg/s',
+  );
+  const s1Record = bench.record(
+    'S1',
+    `Postroom sendTestEmail, Basic auth, STARTTLS, ${settings.mailConcurrency} at a time`,
+    'msg/s',
+  );
+  const t1Record = bench.record(
+    'T1',
+    `Postroom sendTestEmail, OAuth2 (MSAL path), STARTTLS, ${settings.mailConcurrency} at a time`,
+    'msg/s',
+  );
 
   const mailTarget = await bench.freshDatabase('mail');
   const s1 = await bench.startPostroom('S1', mailTarget);
@@ -446,14 +509,24 @@ async function mailCases(bench: Bench, fixture: Child, ready: FixtureReady): Pro
   await driver.waitFor('ready', 30_000);
 
   const sinkUrl = `127.0.0.1:${ready.sinkPort}`;
-  const s1Id = (await bench.gql<{ createConnection: { id: string } }>(s1, CREATE_ID, { input: basicInput('S1', sinkUrl, ready.caPem) }))
-    .createConnection.id;
+  const s1Id = (
+    await bench.gql<{ createConnection: { id: string } }>(s1, CREATE_ID, {
+      input: basicInput('S1', sinkUrl, ready.caPem),
+    })
+  ).createConnection.id;
   const s1Body = JSON.stringify({ query: SEND_TEST_EMAIL, variables: { id: s1Id, to: 'recipient@example.com' } });
   const sentOk = (body: string): boolean => body.includes('"ok":true');
 
   const s0Run = async (durationSec: number): Promise<LoadResult> => {
     const stats0 = await settled();
-    const r = await driver.ask<{ sent: number; failed: number; elapsedMs: number; p50: number; p99: number; firstError: string | null }>(
+    const r = await driver.ask<{
+      sent: number;
+      failed: number;
+      elapsedMs: number;
+      p50: number;
+      p99: number;
+      firstError: string | null;
+    }>(
       {
         type: 'run',
         durationMs: durationSec * 1000,
@@ -469,10 +542,23 @@ async function mailCases(bench: Bench, fixture: Child, ready: FixtureReady): Pro
     );
     const stats1 = await fixture.ask<FixtureStats>({ type: 'stats' });
     if (r.failed > 0 || r.sent === 0 || stats1.messages - stats0.messages !== r.sent) {
-      throw new Error(`S0: ${r.failed} failed, ${r.sent} sent, sink received ${stats1.messages - stats0.messages}; first error: ${r.firstError}`);
+      throw new Error(
+        `S0: ${r.failed} failed, ${r.sent} sent, sink received ${stats1.messages - stats0.messages}; first error: ${r.firstError}`,
+      );
     }
     const sec = r.elapsedMs / 1000;
-    return { rps: r.sent / sec, p50: r.p50, p99: r.p99, requests: r.sent, good: r.sent, bad: 0, errors: 0, timeouts: 0, durationSec: sec, sampleBad: null };
+    return {
+      rps: r.sent / sec,
+      p50: r.p50,
+      p99: r.p99,
+      requests: r.sent,
+      good: r.sent,
+      bad: 0,
+      errors: 0,
+      timeouts: 0,
+      durationSec: sec,
+      sampleBad: null,
+    };
   };
 
   /** Waits until the sink's count stops moving (sends still in flight when autocannon stopped). */
@@ -504,9 +590,14 @@ async function mailCases(bench: Bench, fixture: Child, ready: FixtureReady): Pro
   for (let round = 1; round <= settings.mailRounds; round++) {
     const order = round % 2 ? ['S0', 'S1'] : ['S1', 'S0'];
     for (const id of order) {
-      const result = { ...(id === 'S0' ? await s0Run(settings.mailDurationSec) : await s1Run(settings.mailDurationSec)), round };
+      const result = {
+        ...(id === 'S0' ? await s0Run(settings.mailDurationSec) : await s1Run(settings.mailDurationSec)),
+        round,
+      };
       bench.cases.get(id)!.rounds.push(result);
-      log(`  ${id.padEnd(6)} round ${round}: ${fmt(result.rps, 1)} msg/s, p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms`);
+      log(
+        `  ${id.padEnd(6)} round ${round}: ${fmt(result.rps, 1)} msg/s, p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms`,
+      );
     }
   }
   const s1After = s1.child.memory();
@@ -540,7 +631,10 @@ async function mailCases(bench: Bench, fixture: Child, ready: FixtureReady): Pro
   const t1Body = JSON.stringify({ query: SEND_TEST_EMAIL, variables: { id: t1Id, to: 'recipient@example.com' } });
   const before = await settled();
   const started = Date.now();
-  const t1Result = { ...(await bench.load(t1, t1Body, sentOk, settings.t1DurationSec, settings.mailConcurrency)), round: 1 };
+  const t1Result = {
+    ...(await bench.load(t1, t1Body, sentOk, settings.t1DurationSec, settings.mailConcurrency)),
+    round: 1,
+  };
   const after = await settled();
   const elapsedSec = (Date.now() - started) / 1000;
   t1Record.rounds.push(t1Result);
@@ -594,7 +688,12 @@ async function growth(bench: Bench): Promise<GrowthRow[]> {
         await server.stop();
         const { PGlite } = await import('@electric-sql/pglite');
         const db = await PGlite.create(path.join(target.dataDir, 'pglite'));
-        await copyConnections(async (sql, params) => (await db.query<Record<string, unknown>>(sql, params)).rows, ids[0]!, missing, prefix);
+        await copyConnections(
+          async (sql, params) => (await db.query<Record<string, unknown>>(sql, params)).rows,
+          ids[0]!,
+          missing,
+          prefix,
+        );
         await db.close();
         await server.restart();
       }
@@ -603,7 +702,14 @@ async function growth(bench: Bench): Promise<GrowthRow[]> {
     await bench.load(server, body, check, settings.warmupSec, settings.connections);
     const statements = await bench.statementsPerRequest(server, body);
     const r = await bench.load(server, body, check, settings.durationSec, settings.connections);
-    rows.push({ stored: size, rps: r.rps, p50: r.p50, p99: r.p99, statementsPerRequest: statements, rssMb: server.child.memory().rssMb });
+    rows.push({
+      stored: size,
+      rps: r.rps,
+      p50: r.p50,
+      p99: r.p99,
+      statementsPerRequest: statements,
+      rssMb: server.child.memory().rssMb,
+    });
     log(`  P2@${size}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms`);
   }
   await server.stop();
@@ -623,7 +729,9 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const base = args.quick ? QUICK : FULL;
   // --duration N: every measurement (read, mail, T1, growth) lasts N seconds, e.g. for a --cpu-prof run.
-  const settings = args.durationSec ? { ...base, durationSec: args.durationSec, mailDurationSec: args.durationSec, t1DurationSec: args.durationSec } : base;
+  const settings = args.durationSec
+    ? { ...base, durationSec: args.durationSec, mailDurationSec: args.durationSec, t1DurationSec: args.durationSec }
+    : base;
   const adminUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL;
   const db = await detectDatabase({ forcePglite: args.pglite, adminUrl });
   const startedAt = new Date();
@@ -631,9 +739,13 @@ async function main(): Promise<void> {
   const bench = new Bench(settings, db);
   if (args.cpuProf) {
     bench.cpuProfDir = mkdtempSync(path.join(os.tmpdir(), 'postroom-bench-profiles-'));
-    log(`CPU profiles of the Postroom processes go to ${bench.cpuProfDir} (read one with node dist/bench/profile-summary.js <file>)`);
+    log(
+      `CPU profiles of the Postroom processes go to ${bench.cpuProfDir} (read one with node dist/bench/profile-summary.js <file>)`,
+    );
   }
-  log(`Postroom bench (${settings.mode}); database: ${db.kind === 'postgres' ? `PostgreSQL ${redactUrl(db.adminUrl)}` : `PGlite FALLBACK: ${db.reason}`}`);
+  log(
+    `Postroom bench (${settings.mode}); database: ${db.kind === 'postgres' ? `PostgreSQL ${redactUrl(db.adminUrl)}` : `PGlite FALLBACK: ${db.reason}`}`,
+  );
   log(`temp folder: ${bench.tmp}`);
 
   const stopOnSignal = (): void => {
@@ -738,19 +850,34 @@ async function main(): Promise<void> {
     ),
     '',
   );
-  out.push(table(['target', 'measured', 'result'], targets.map((t) => [t.target, t.measured, t.result])), '');
+  out.push(
+    table(
+      ['target', 'measured', 'result'],
+      targets.map((t) => [t.target, t.measured, t.result]),
+    ),
+    '',
+  );
   if (growthRows.length > 0) {
     out.push(
       'growth: P2 connections(first: 50) by stored connections',
       table(
         ['stored', '', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'RSS MB'],
-        growthRows.map((g) => [String(g.stored), '', fmt(g.rps), fmt(g.p50, 1), fmt(g.p99, 1), fmt(g.statementsPerRequest, 1), fmt(g.rssMb)]),
+        growthRows.map((g) => [
+          String(g.stored),
+          '',
+          fmt(g.rps),
+          fmt(g.p50, 1),
+          fmt(g.p99, 1),
+          fmt(g.statementsPerRequest, 1),
+          fmt(g.rssMb),
+        ]),
       ),
       '',
     );
   }
   for (const c of bench.cases.values()) for (const note of c.notes) out.push(`note ${c.id}: ${note}`);
-  if (settings.mode === 'quick') out.push('quick mode: one short round proves the harness works; its figures are not the measurement.');
+  if (settings.mode === 'quick')
+    out.push('quick mode: one short round proves the harness works; its figures are not the measurement.');
   if (failure) out.push(`HARNESS FAILURE: ${failure.message.split('\n')[0]}`);
   process.stdout.write(`${out.join('\n')}\n`);
 
@@ -767,7 +894,19 @@ async function main(): Promise<void> {
         loadAverage: { before: loadBefore, after: loadAverage() },
         durationSec: Math.round((performance.now() - T0) / 1000),
         database: db.kind === 'postgres' ? { kind: 'postgres' } : { kind: 'pglite', fallbackReason: db.reason },
-        cases: Object.fromEntries([...bench.cases.values()].map((c) => [c.id, { ...c, median: { rate: median(c.rounds.map((r) => r.rps)), p50: median(c.rounds.map((r) => r.p50)), p99: median(c.rounds.map((r) => r.p99)) } }])),
+        cases: Object.fromEntries(
+          [...bench.cases.values()].map((c) => [
+            c.id,
+            {
+              ...c,
+              median: {
+                rate: median(c.rounds.map((r) => r.rps)),
+                p50: median(c.rounds.map((r) => r.p50)),
+                p99: median(c.rounds.map((r) => r.p99)),
+              },
+            },
+          ]),
+        ),
         ratios,
         targets,
         growth: growthRows,

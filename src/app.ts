@@ -100,7 +100,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     }),
     connectionForms: new ConnectionFormService({ dataSource, connections }),
     audit,
-    apiKeys: new ApiKeyService({ dataSource, clock }),
+    apiKeys: new ApiKeyService({ dataSource, clock, audit }),
   };
   let http: HttpServer;
   try {

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createApp } from './app.js';
 import { createLogger } from './logger.js';
 import { KeyConfigError } from './secrets/key-ring.js';
+import { BootstrapTokenError } from './auth/api-key.service.js';
 
 async function main(): Promise<void> {
   let config;
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
   try {
     app = await createApp(config, { logger });
   } catch (error) {
-    if (error instanceof KeyConfigError) {
+    // Key, egress and JWT settings are checked while the app is composed; each names its variable.
+    if (error instanceof KeyConfigError || error instanceof ConfigError || error instanceof BootstrapTokenError) {
       logger.fatal(`Configuration error: ${error.message}`);
       process.exit(2);
     }

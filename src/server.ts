@@ -6,7 +6,10 @@ import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config.js';
@@ -15,8 +18,9 @@ import type { GraphQLContext, Services } from './context.js';
 import { createSchema } from './schema.js';
 import { createFormatError } from './format-error.js';
 import { playgroundAssets, playgroundHtml } from './playground.js';
-import { DomainError } from './errors.js';
 import { contextError, type Authenticator } from './auth/authenticator.js';
+import { requestLoggingPlugin } from './request-logging.plugin.js';
+import { DomainError, ErrorCode } from './errors.js';
 
 export interface HttpServer {
   server: http.Server;
@@ -27,6 +31,10 @@ export interface HttpServer {
 }
 
 const BODY_LIMIT = '256kb';
+
+function requestError(message: string) {
+  return { errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] };
+}
 
 export async function createHttpServer(deps: {
   config: AppConfig;
@@ -71,6 +79,9 @@ export async function createHttpServer(deps: {
       ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // Nothing here is cacheable, and the plugin would instrument every field.
+      ApolloServerPluginCacheControlDisabled(),
+      requestLoggingPlugin(logger),
     ],
   });
   await apollo.start();
@@ -98,21 +109,66 @@ export async function createHttpServer(deps: {
   }
   app.use(
     '/graphql',
+    (req, res, next) => {
+      // A caller's own id is kept when it is short and plain (it is echoed in a header and in logs).
+      const headerId = req.header('x-request-id');
+      const requestId = headerId && /^[\w.-]{1,100}$/.test(headerId) ? headerId : randomUUID();
+      res.locals.requestId = requestId;
+      res.setHeader('x-request-id', requestId);
+      next();
+    },
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const headerId = req.header('x-request-id');
-        const requestId = headerId && /^[\w.-]{1,100}$/.test(headerId) ? headerId : randomUUID();
+      context: async ({ req, res }) => {
+        const requestId = res.locals.requestId as string;
         let principal;
         try {
           principal = await authenticator.authenticate(req.header('authorization'));
         } catch (error) {
-          throw error instanceof DomainError ? contextError(error) : error;
+          if (!(error instanceof DomainError)) throw error;
+          logger.debug(
+            { requestId, status: error.code === ErrorCode.FORBIDDEN ? 403 : 401, errorCodes: [error.code] },
+            'graphql request refused',
+          );
+          throw contextError(error);
         }
         return { request: { requestId, actor: principal.actor, principal }, services };
       },
     }),
   );
+  // Body parser failures (too large, malformed JSON) as GraphQL-shaped JSON: never express's HTML page,
+  // which shows a stack trace outside production.
+  app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
+    if (type === 'entity.too.large') {
+      res
+        .status(413)
+        .json(requestError(`The request body is larger than the limit of ${BODY_LIMIT}: send a smaller request`));
+      return;
+    }
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res
+        .status(status)
+        .json(requestError('The request body could not be read: send a JSON object {"query": ..., "variables": ...}'));
+      return;
+    }
+    logger.error(
+      {
+        err: {
+          type: error instanceof Error ? error.name : typeof error,
+          message: error instanceof Error ? error.message : 'non-Error thrown',
+        },
+      },
+      'unexpected HTTP error',
+    );
+    res
+      .status(500)
+      .json({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -58,10 +58,14 @@ export function startChild(options: {
   stopGraceMs?: number;
 }): Child {
   const log = openSync(options.logPath, 'a');
-  const proc: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])], {
-    env: options.env as NodeJS.ProcessEnv,
-    stdio: ['ignore', log, log, 'ipc'],
-  });
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])],
+    {
+      env: options.env as NodeJS.ProcessEnv,
+      stdio: ['ignore', log, log, 'ipc'],
+    },
+  );
   closeSync(log);
   let exited: { code: number | null; signal: string | null } | null = null;
   const exitPromise = new Promise<void>((resolve) => {
@@ -130,7 +134,10 @@ export function startChild(options: {
     waitFor<T>(type: string, timeoutMs: number): Promise<T> {
       if (seen.has(type)) return Promise.resolve(seen.get(type) as T);
       return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${options.name} sent no '${type}' within ${timeoutMs} ms:\n${logTail()}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${options.name} sent no '${type}' within ${timeoutMs} ms:\n${logTail()}`)),
+          timeoutMs,
+        );
         const list = waiters.get(type) ?? [];
         list.push((value) => {
           clearTimeout(timer);
@@ -148,7 +155,10 @@ export function startChild(options: {
       // An open IPC channel keeps a child's event loop alive; Postroom relies on the loop emptying to exit.
       if (proc.connected) proc.disconnect();
       proc.kill('SIGTERM');
-      const stopped = await Promise.race([exitPromise.then(() => true), sleep(options.stopGraceMs ?? 3_000).then(() => false)]);
+      const stopped = await Promise.race([
+        exitPromise.then(() => true),
+        sleep(options.stopGraceMs ?? 3_000).then(() => false),
+      ]);
       if (!stopped) {
         proc.kill('SIGKILL');
         await Promise.race([exitPromise, sleep(2_000)]);

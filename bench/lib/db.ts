@@ -17,7 +17,10 @@ export async function detectDatabase(options: { forcePglite: boolean; adminUrl: 
     await client.query('SELECT 1');
     return { kind: 'postgres', adminUrl: options.adminUrl };
   } catch (error) {
-    return { kind: 'pglite', reason: `PostgreSQL at ${redactUrl(options.adminUrl)} unavailable (${(error as Error).message})` };
+    return {
+      kind: 'pglite',
+      reason: `PostgreSQL at ${redactUrl(options.adminUrl)} unavailable (${(error as Error).message})`,
+    };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -67,9 +67,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 /** A fixed number of sequential requests (for probes that count database statements per request). */
-export async function runSequential(options: { url: string; body: string; headers: Record<string, string>; count: number }): Promise<void> {
+export async function runSequential(options: {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  count: number;
+}): Promise<void> {
   for (let i = 0; i < options.count; i++) {
-    const response = await fetch(options.url, { method: 'POST', headers: options.headers, body: options.body, signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(options.url, {
+      method: 'POST',
+      headers: options.headers,
+      body: options.body,
+      signal: AbortSignal.timeout(10_000),
+    });
     await response.text();
   }
 }

@@ -27,7 +27,8 @@ const SELECT_DEFAULT = `SELECT id, is_default, lower(name) = 'default' AS named,
   LIMIT 1`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const iso = (value: unknown): string | null => (value === null || value === undefined ? null : new Date(value as string).toISOString());
+const iso = (value: unknown): string | null =>
+  value === null || value === undefined ? null : new Date(value as string).toISOString();
 
 function toView(row: Record<string, unknown>, defaultId: string | null): Record<string, unknown> {
   const secret = {
@@ -111,13 +112,15 @@ async function main(): Promise<void> {
               const [row] = await query(SELECT_ROW, [args.id]);
               if (!row) return null;
               const [top] = await query(SELECT_DEFAULT, [row.type]);
-              const defaultId = top && (top.is_default || top.named || Number(top.total) === 1) ? (top.id as string) : null;
+              const defaultId =
+                top && (top.is_default || top.named || Number(top.total) === 1) ? (top.id as string) : null;
               return toView(row, defaultId);
             },
           },
           Connection: { __resolveType: () => 'SmtpConnection' },
           AuthMethod: {
-            __resolveType: (auth: { kind: string }) => (auth.kind === 'basic' ? 'BasicAuth' : 'OAuth2ClientCredentials'),
+            __resolveType: (auth: { kind: string }) =>
+              auth.kind === 'basic' ? 'BasicAuth' : 'OAuth2ClientCredentials',
           },
         },
       }

@@ -68,7 +68,14 @@ async function run(request: RunRequest): Promise<Record<string, unknown>> {
   await Promise.all(Array.from({ length: request.concurrency }, () => worker()));
   const elapsedMs = performance.now() - started;
   latencies.sort((a, b) => a - b);
-  return { sent: latencies.length, failed, elapsedMs, p50: percentile(latencies, 50), p99: percentile(latencies, 99), firstError };
+  return {
+    sent: latencies.length,
+    failed,
+    elapsedMs,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    firstError,
+  };
 }
 
 process.on('message', (raw) => {

@@ -59,7 +59,12 @@ async function main(): Promise<void> {
   process.on('message', (raw) => {
     const message = raw as { id: number; type: string };
     if (message.type === 'stats') {
-      process.send?.({ id: message.id, ...stats, tokenRequests: endpoint.tokenRequests, discoveryRequests: endpoint.requests.length - endpoint.tokenRequests });
+      process.send?.({
+        id: message.id,
+        ...stats,
+        tokenRequests: endpoint.tokenRequests,
+        discoveryRequests: endpoint.requests.length - endpoint.tokenRequests,
+      });
     }
   });
   process.on('disconnect', () => process.exit(0));

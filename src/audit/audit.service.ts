@@ -66,8 +66,10 @@ export class AuditService {
     if (args.after !== null && after === null) {
       throw badInput([{ path: 'after', message: 'after must be the id of an event from a previous page' }]);
     }
-    const query = this.deps.dataSource.manager.createQueryBuilder(AuditEventEntity, 'e');
     const { action, actor, connectionId, since } = args.filter;
+    // Ids are uuids: any other id has no events (and must not reach a uuid comparison in SQL).
+    if (connectionId && !UUID.test(connectionId)) return [];
+    const query = this.deps.dataSource.manager.createQueryBuilder(AuditEventEntity, 'e');
     if (action) query.andWhere('e.action = :action', { action });
     if (actor) query.andWhere('e.actor = :actor', { actor });
     if (connectionId) query.andWhere('e.connection_id = :connectionId', { connectionId });

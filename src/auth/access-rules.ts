@@ -1,6 +1,6 @@
 /**
  * THE access table: every root field and the lowest role that may call it. A field missing here is denied
- * to everyone (authorize.middleware.ts), and test/auth/access-rules.test.ts fails until it gets a rule.
+ * to everyone (authorize.ts), and test/auth/access-matrix.test.ts fails until it gets a rule.
  */
 import { Role } from './role.js';
 

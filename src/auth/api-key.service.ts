@@ -17,6 +17,7 @@ import {
   tokenMatches,
 } from './api-key-token.js';
 import { Role } from './role.js';
+import type { AuditService } from '../audit/audit.service.js';
 
 /** lastUsedAt is written at most this often per key, so authenticated reads stay reads. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -38,7 +39,7 @@ export class BootstrapTokenError extends Error {
 }
 
 export class ApiKeyService {
-  constructor(private readonly deps: { dataSource: DataSource; clock: () => Date }) {}
+  constructor(private readonly deps: { dataSource: DataSource; clock: () => Date; audit?: AuditService }) {}
 
   private get repo() {
     return this.deps.dataSource.getRepository(ApiKeyEntity);
@@ -71,32 +72,47 @@ export class ApiKeyService {
     const existing = await this.repo.createQueryBuilder('k').where('lower(k.name) = lower(:name)', { name }).getOne();
     if (existing) throw nameTaken(existing.name);
     const { keyId, token } = generateToken();
-    const row = await this.insert(this.deps.dataSource.manager, {
-      id: keyId,
-      name,
-      role: args.role,
-      tokenHash: hashToken(token),
-      createdBy: ctx.actor,
-      createdAt: now,
-      expiresAt: args.expiresAt,
+    const row = await this.deps.dataSource.transaction(async (manager) => {
+      const inserted = await this.insert(manager, {
+        id: keyId,
+        name,
+        role: args.role,
+        tokenHash: hashToken(token),
+        createdBy: ctx.actor,
+        createdAt: now,
+        expiresAt: args.expiresAt,
+      });
+      await this.deps.audit?.record(manager, ctx, {
+        action: 'apiKey.create',
+        connectionId: null,
+        changes: { id: keyId, name, role: args.role, expiresAt: args.expiresAt?.toISOString() ?? null },
+      });
+      return inserted;
     });
     return { apiKey: toApiKeyView(row), token };
   }
 
   /** Revoking an already revoked key returns it unchanged (the first revocation time stays). */
-  async revoke(_ctx: RequestContext, args: { id: string }): Promise<ApiKeyView> {
+  async revoke(ctx: RequestContext, args: { id: string }): Promise<ApiKeyView> {
     const id = args.id.trim();
     if (!UUID.test(id)) throw notFound('API key', JSON.stringify(id.slice(0, 40)));
     const row = await this.repo.findOneBy({ id: id.toLowerCase() });
     if (!row) throw notFound('API key', id);
     if (!row.revokedAt) {
       const now = this.deps.clock();
-      await this.repo
-        .createQueryBuilder()
-        .update(ApiKeyEntity)
-        .set({ revokedAt: now })
-        .where('id = :id AND revoked_at IS NULL', { id: row.id })
-        .execute();
+      await this.deps.dataSource.transaction(async (manager) => {
+        await manager
+          .createQueryBuilder()
+          .update(ApiKeyEntity)
+          .set({ revokedAt: now })
+          .where('id = :id AND revoked_at IS NULL', { id: row.id })
+          .execute();
+        await this.deps.audit?.record(manager, ctx, {
+          action: 'apiKey.revoke',
+          connectionId: null,
+          changes: { id: row.id, name: row.name },
+        });
+      });
     }
     const updated = await this.repo.findOneByOrFail({ id: row.id });
     return toApiKeyView(updated);

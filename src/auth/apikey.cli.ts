@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { createDataSource, databaseTarget, openDatabase } from '../db/data-source.js';
 import { DomainError } from '../errors.js';
 import { systemContext } from '../request-context.js';
+import { AuditService } from '../audit/audit.service.js';
 import { ApiKeyService } from './api-key.service.js';
 import type { ApiKeyView } from './api-key.model.js';
 import { Role, parseRole } from './role.js';
@@ -58,7 +59,8 @@ async function run(argv: string[]): Promise<void> {
   const config = loadConfig();
   const dataSource = createDataSource(databaseTarget(config.databaseUrl, config.dataDir));
   await openDatabase(dataSource);
-  const apiKeys = new ApiKeyService({ dataSource, clock: () => new Date() });
+  const clock = () => new Date();
+  const apiKeys = new ApiKeyService({ dataSource, clock, audit: new AuditService({ dataSource, clock }) });
   const ctx = systemContext('cli', Role.ADMIN);
   try {
     switch (command) {

@@ -196,7 +196,7 @@ export class ConnectionList {
   @Field(() => [Connection])
   nodes: ConnectionView[];
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Every connection matching the filter, across all pages.' })
   totalCount: number;
 
   @Field(() => PageInfo)

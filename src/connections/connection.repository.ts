@@ -43,33 +43,41 @@ export class ConnectionRepository {
   }
 
   /**
-   * API.md's rule in one indexed query: the marked default; else the one named "Default" (any case);
-   * else the only connection of that type; else none.
+   * API.md's rule in one round trip of three index-bounded lookups: the marked default; else the one named
+   * "Default" (any case); else the only connection of that type (two rows read at most); else none.
    */
   async defaultId(type: ConnectionType): Promise<string | null> {
-    const rows: Array<{ id: string; is_default: boolean; named: boolean; total: string }> = await this.manager.query(
-      `SELECT id, is_default, lower(name) = 'default' AS named, count(*) OVER () AS total
-         FROM connection WHERE type = $1
-        ORDER BY is_default DESC, (lower(name) = 'default') DESC
-        LIMIT 1`,
+    const rows: Array<{ id: string; rank: number }> = await this.manager.query(
+      `(SELECT id, 1 AS rank FROM connection WHERE type = $1 AND is_default LIMIT 1)
+       UNION ALL (SELECT id, 2 AS rank FROM connection WHERE type = $1 AND lower(name) = 'default' LIMIT 1)
+       UNION ALL (SELECT id, 3 AS rank FROM connection WHERE type = $1 LIMIT 2)`,
       [type],
     );
-    const top = rows[0];
-    if (!top) return null;
-    return top.is_default || top.named || Number(top.total) === 1 ? top.id : null;
+    const best = (rank: number) => rows.filter((row) => Number(row.rank) === rank);
+    const chosen = best(1)[0] ?? best(2)[0] ?? (best(3).length === 1 ? best(3)[0] : undefined);
+    return chosen?.id ?? null;
   }
 
-  async page(request: PageRequest): Promise<{ rows: ConnectionEntity[]; totalCount: number; hasNextPage: boolean }> {
+  private filtered(filter: Pick<PageRequest, 'type' | 'search'>) {
     const query = this.manager.createQueryBuilder(ConnectionEntity, 'c');
-    if (request.type) query.andWhere('c.type = :type', { type: request.type });
-    if (request.search) {
+    if (filter.type) query.andWhere('c.type = :type', { type: filter.type });
+    if (filter.search) {
       query.andWhere(
         `(lower(c.name) LIKE :pattern OR lower(coalesce(c.description, '')) LIKE :pattern
           OR lower(c.host) LIKE :pattern OR lower(c.from_address) LIKE :pattern)`,
-        { pattern: likePattern(request.search) },
+        { pattern: likePattern(filter.search) },
       );
     }
-    const totalCount = await query.getCount();
+    return query;
+  }
+
+  /** Counts every match: a scan, so it runs only when a client asks for totalCount. */
+  count(filter: Pick<PageRequest, 'type' | 'search'>): Promise<number> {
+    return this.filtered(filter).getCount();
+  }
+
+  async page(request: PageRequest): Promise<{ rows: ConnectionEntity[]; hasNextPage: boolean }> {
+    const query = this.filtered(request);
     if (request.after) {
       query.andWhere('(lower(c.name), c.id) > (lower(:afterName), :afterId)', {
         afterName: request.after.name,
@@ -81,7 +89,7 @@ export class ConnectionRepository {
       .addOrderBy('c.id', 'ASC')
       .limit(request.first + 1)
       .getMany();
-    return { rows: rows.slice(0, request.first), totalCount, hasNextPage: rows.length > request.first };
+    return { rows: rows.slice(0, request.first), hasNextPage: rows.length > request.first };
   }
 
   async expiring(until: Date): Promise<ConnectionEntity[]> {

@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { EmailAddressResolver } from 'graphql-scalars';
 import type { GraphQLContext } from '../context.js';
 import { badInput } from '../errors.js';
@@ -145,4 +145,11 @@ export class ConnectionResolver {
   }
 }
 
-export { TestEmailResult };
+
+@Resolver(() => ConnectionList)
+export class ConnectionListResolver {
+  @FieldResolver(() => Int)
+  totalCount(@Root() page: ConnectionPage): Promise<number> {
+    return page.countAll();
+  }
+}

@@ -24,7 +24,8 @@ import type { AuditService } from '../audit/audit.service.js';
 
 export interface ConnectionPage {
   nodes: ConnectionView[];
-  totalCount: number;
+  /** Counted only when asked for (ConnectionList.totalCount). */
+  countAll: () => Promise<number>;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
@@ -84,12 +85,13 @@ export class ConnectionService {
     }
     const repo = this.repo();
     const search = args.search?.trim() || null;
-    const page = await repo.page({ type: args.type, search, first: args.first, after });
+    const filter = { type: args.type, search };
+    const page = await repo.page({ ...filter, first: args.first, after });
     const defaults = await this.defaultIds(repo, page.rows);
     const last = page.rows.at(-1);
     return {
       nodes: page.rows.map((row) => toConnectionView(row, defaults.get(row.type) ?? null)),
-      totalCount: page.totalCount,
+      countAll: () => this.repo().count(filter),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? encodeCursor(last) : null },
     };
   }

@@ -30,13 +30,14 @@ export async function rekeySecrets(deps: {
 }): Promise<RekeyReport> {
   const { dataSource, keyRing } = deps;
   const batchSize = deps.batchSize ?? 100;
-  const current = `v1:${keyRing.sealingKeyId}:%`;
+  // starts_with, not LIKE: "_" is allowed in key ids and is a LIKE wildcard ("k_2" would match "kx2").
+  const current = `v1:${keyRing.sealingKeyId}:`;
   const report: RekeyReport = { resealed: 0, failed: [] };
   let lastId = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const rows: Row[] = await dataSource.query(
       `SELECT id, name, auth_kind, secret_sealed FROM connection
-        WHERE secret_sealed NOT LIKE $1 AND id > $2 ORDER BY id LIMIT $3`,
+        WHERE NOT starts_with(secret_sealed, $1) AND id > $2 ORDER BY id LIMIT $3`,
       [current, lastId, batchSize],
     );
     if (rows.length === 0) break;
@@ -61,7 +62,7 @@ export async function rekeySecrets(deps: {
     });
     lastId = rows[rows.length - 1]!.id;
     const [{ remaining }] = (await dataSource.query(
-      'SELECT count(*)::int AS remaining FROM connection WHERE secret_sealed NOT LIKE $1 AND id > $2',
+      'SELECT count(*)::int AS remaining FROM connection WHERE NOT starts_with(secret_sealed, $1) AND id > $2',
       [current, lastId],
     )) as [{ remaining: number }];
     deps.progress?.(report.resealed + report.failed.length, remaining);

@@ -1,22 +1,16 @@
 /**
- * The global type-graphql middleware enforcing ACCESS_RULES on every root field. Nested fields are reached
- * only through a root field, so they need no rule of their own.
+ * Enforces ACCESS_RULES on every root field. The schema's root resolvers are wrapped once after it is built,
+ * so nested fields cost nothing and a new root field is covered without any decorator: it has no rule, so it
+ * is denied to everyone until it gets one.
  */
-import type { MiddlewareFn } from 'type-graphql';
+import { defaultFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from '../context.js';
 import { DomainError, ErrorCode } from '../errors.js';
 import type { Principal } from '../request-context.js';
 import { ACCESS_RULES } from './access-rules.js';
 import { Role, roleAtLeast } from './role.js';
 
-export const authorize: MiddlewareFn<GraphQLContext> = ({ context, info }, next) => {
-  const { schema, parentType } = info;
-  const isRoot =
-    parentType === schema.getQueryType() ||
-    parentType === schema.getMutationType() ||
-    parentType === schema.getSubscriptionType();
-  if (!isRoot) return next();
-  const field = `${parentType.name}.${info.fieldName}`;
+export function assertAccess(principal: Principal, field: string): void {
   const needed = ACCESS_RULES[field];
   if (!needed) {
     throw new DomainError(
@@ -24,7 +18,6 @@ export const authorize: MiddlewareFn<GraphQLContext> = ({ context, info }, next)
       `${field} has no access rule, so it is denied to everyone: add it to src/auth/access-rules.ts`,
     );
   }
-  const principal = context.request.principal;
   if (!roleAtLeast(principal.role, needed)) {
     throw new DomainError(
       ErrorCode.FORBIDDEN,
@@ -32,8 +25,21 @@ export const authorize: MiddlewareFn<GraphQLContext> = ({ context, info }, next)
       { requiredRole: needed },
     );
   }
-  return next();
-};
+}
+
+export function enforceAccessRules(schema: GraphQLSchema): void {
+  const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()];
+  for (const root of roots.filter((type): type is GraphQLObjectType => Boolean(type))) {
+    for (const field of Object.values(root.getFields())) {
+      const name = `${root.name}.${field.name}`;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context: GraphQLContext, info) => {
+        assertAccess(context.request.principal, name);
+        return resolve(source, args, context, info);
+      };
+    }
+  }
+}
 
 function describe(principal: Principal): string {
   switch (principal.kind) {
