@@ -31,6 +31,7 @@ export interface HttpServer {
 }
 
 const BODY_LIMIT = '256kb';
+const MAX_TOKENS = 2000;
 
 function requestError(message: string) {
   return { errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] };
@@ -53,7 +54,9 @@ export async function createHttpServer(deps: {
     maxDepth: { n: 10 },
     maxAliases: { n: 15 },
     maxDirectives: { n: 20 },
-    maxTokens: { n: 2000 },
+    // Counted by graphql-js while parsing (parseOptions below): armor's Apollo plugin throws from
+    // parsingDidStart, which Apollo answers with HTTP 500.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: 5000 },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
@@ -75,6 +78,7 @@ export async function createHttpServer(deps: {
       error: (m) => logger.error(m),
     },
     validationRules: armor.validationRules,
+    parseOptions: { maxTokens: MAX_TOKENS },
     plugins: [
       ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),

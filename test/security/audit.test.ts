@@ -122,7 +122,12 @@ test('every mutation writes exactly one event: actor, action, connection id and 
   });
   assert.deepEqual(
     { actor: updated.actor, action: updated.action, connectionId: updated.connectionId, changes: updated.changes },
-    { actor: ADMIN, action: 'connection.update', connectionId: mainId, changes: { description: { from: 'first', to: 'second' } } },
+    {
+      actor: ADMIN,
+      action: 'connection.update',
+      connectionId: mainId,
+      changes: { description: { from: 'first', to: 'second' } },
+    },
   );
 
   // updateConnection: caCertificate and secret together are shown only as "changed"
@@ -204,10 +209,13 @@ test('every mutation writes exactly one event: actor, action, connection id and 
   const revoked = await oneEvent(async () => {
     ok(await gql(REVOKE_API_KEY, { id: keyId }));
   });
-  assert.deepEqual({ action: revoked.action, changes: revoked.changes }, {
-    action: 'apiKey.revoke',
-    changes: { id: keyId, name: 'temp-key' },
-  });
+  assert.deepEqual(
+    { action: revoked.action, changes: revoked.changes },
+    {
+      action: 'apiKey.revoke',
+      changes: { id: keyId, name: 'temp-key' },
+    },
+  );
   // Revoking again changes nothing and records nothing.
   const before = await eventCount();
   ok(await gql(REVOKE_API_KEY, { id: keyId }));
@@ -226,17 +234,19 @@ test('every mutation writes exactly one event: actor, action, connection id and 
 
 test('a failed mutation writes no event: validation, CONFLICT, NOT_FOUND, FORBIDDEN, a failed batch, a dry run', async () => {
   const taken = ok(await gql(CREATE_CONNECTION, { input: basic('Taken', 'another-password-1') })).createConnection;
-  await noEvent('BAD_USER_INPUT', () => gql(CREATE_CONNECTION, { input: basic('Bad url', CANARY, { url: 'no port' }) }));
+  await noEvent('BAD_USER_INPUT', () =>
+    gql(CREATE_CONNECTION, { input: basic('Bad url', CANARY, { url: 'no port' }) }),
+  );
   await noEvent('CONFLICT', () => gql(CREATE_CONNECTION, { input: basic('taken', CANARY) }));
   await noEvent('CONFLICT', () =>
     gql(UPDATE_CONNECTION, { id: taken.id, input: { description: 'stale', expectedVersion: taken.version + 5 } }),
   );
   await noEvent('CONFLICT', () => gql(UPDATE_CONNECTION, { id: taken.id, input: { name: 'AUDITED' } }));
-  await noEvent('BAD_USER_INPUT', () => gql(UPDATE_CONNECTION, { id: taken.id, input: { url: 'smtp.example.org:587' } }));
-  await noEvent('CONFLICT', () => gql(ROTATE_SECRET, { id: taken.id, input: { secret: CANARY, expectedVersion: 99 } }));
-  await noEvent('NOT_FOUND', () =>
-    gql(DELETE_CONNECTION, { id: '00000000-0000-4000-8000-000000000000' }),
+  await noEvent('BAD_USER_INPUT', () =>
+    gql(UPDATE_CONNECTION, { id: taken.id, input: { url: 'smtp.example.org:587' } }),
   );
+  await noEvent('CONFLICT', () => gql(ROTATE_SECRET, { id: taken.id, input: { secret: CANARY, expectedVersion: 99 } }));
+  await noEvent('NOT_FOUND', () => gql(DELETE_CONNECTION, { id: '00000000-0000-4000-8000-000000000000' }));
   await noEvent('FORBIDDEN', () => gql(CREATE_CONNECTION, { input: basic('By viewer', CANARY) }, as(viewer.token)));
   await noEvent('FORBIDDEN', () => gql(ROTATE_SECRET, { id: taken.id, input: { secret: CANARY } }, as(viewer.token)));
   await noEvent('CONFLICT', () => gql(CREATE_API_KEY, { name: 'OPS', role: 'ADMIN' }));
@@ -273,7 +283,10 @@ test('connectionHistory pages newest first with first/after; bad cursors and siz
       ['connection.create', null],
     ],
   );
-  assert.ok(all.every((e) => e.connectionId === id), 'only this connection');
+  assert.ok(
+    all.every((e) => e.connectionId === id),
+    'only this connection',
+  );
   const paged: AuditEvent[] = [];
   let cursor: string | null = null;
   const sizes: number[] = [];
@@ -292,9 +305,15 @@ test('connectionHistory pages newest first with first/after; bad cursors and siz
 
   const badAfter = await gql(HISTORY, { id, first: 2, after: 'not-an-event' });
   assert.equal(errorCode(badAfter), 'BAD_USER_INPUT');
-  assert.deepEqual(badAfter.errors![0]!.extensions.fields!.map((f) => f.path), ['after']);
+  assert.deepEqual(
+    badAfter.errors![0]!.extensions.fields!.map((f) => f.path),
+    ['after'],
+  );
   const tooMany = await gql(HISTORY, { id, first: 201 });
-  assert.deepEqual(tooMany.errors![0]!.extensions.fields!.map((f) => f.path), ['first']);
+  assert.deepEqual(
+    tooMany.errors![0]!.extensions.fields!.map((f) => f.path),
+    ['first'],
+  );
   const negative = await gql(HISTORY, { id, first: -1 });
   assert.equal(errorCode(negative), 'BAD_USER_INPUT');
   // Unknown and malformed ids have no history (like connection(id) returns null), never a server error.
@@ -303,7 +322,8 @@ test('connectionHistory pages newest first with first/after; bad cursors and siz
 });
 
 test('auditEvents filters by action, actor, connectionId and since; the filters combine', async () => {
-  const byAction = ok(await gql(AUDIT_EVENTS, { filter: { action: 'connection.rotateSecret' } })).auditEvents as AuditEvent[];
+  const byAction = ok(await gql(AUDIT_EVENTS, { filter: { action: 'connection.rotateSecret' } }))
+    .auditEvents as AuditEvent[];
   assert.equal(byAction.length, 1);
   assert.equal(byAction[0]!.connectionId, mainId);
 
@@ -321,10 +341,13 @@ test('auditEvents filters by action, actor, connectionId and since; the filters 
     byConnection.map((e) => e.id),
     history.map((e) => e.id),
   );
-  assert.deepEqual(
-    byConnection.map((e) => e.action).reverse(),
-    ['connection.create', 'connection.update', 'connection.update', 'connection.rotateSecret', 'connection.sendTestEmail'],
-  );
+  assert.deepEqual(byConnection.map((e) => e.action).reverse(), [
+    'connection.create',
+    'connection.update',
+    'connection.update',
+    'connection.rotateSecret',
+    'connection.sendTestEmail',
+  ]);
 
   const everything = ok(await gql(AUDIT_EVENTS, { first: 200 })).auditEvents as AuditEvent[];
   const pivot = everything[3]!;
@@ -336,7 +359,10 @@ test('auditEvents filters by action, actor, connectionId and since; the filters 
   );
 
   const combined = ok(
-    await gql(AUDIT_EVENTS, { first: 200, filter: { actor: ops.actor, action: 'connection.sendTestEmail', connectionId: mainId } }),
+    await gql(AUDIT_EVENTS, {
+      first: 200,
+      filter: { actor: ops.actor, action: 'connection.sendTestEmail', connectionId: mainId },
+    }),
   ).auditEvents as AuditEvent[];
   assert.equal(combined.length, 1);
   const none = ok(await gql(AUDIT_EVENTS, { filter: { actor: 'apiKey:nobody' } })).auditEvents;

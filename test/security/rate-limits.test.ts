@@ -5,7 +5,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, startTestApp, testKeyRing, type GraphQLResponse, type TestApp } from '../helpers/test-app.js';
+import {
+  createTestDatabase,
+  startTestApp,
+  testKeyRing,
+  type GraphQLResponse,
+  type TestApp,
+} from '../helpers/test-app.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { CREATE_CONNECTION, SEND_TEST_EMAIL, TEST_CONNECTION_SETTINGS } from '../api/operations.js';
 import { as, createKey, ok } from './support.js';
@@ -116,8 +122,9 @@ describe('one app', () => {
       await t.gql(TEST_CONNECTION_SETTINGS, { input: settings(), to: TO, dryRun: true }, as(operator.token)),
     ).testConnectionSettings;
     assert.equal(dry.ok, true, JSON.stringify(dry));
-    const real = ok(await t.gql(TEST_CONNECTION_SETTINGS, { input: settings(), to: TO }, as(operator.token)))
-      .testConnectionSettings;
+    const real = ok(
+      await t.gql(TEST_CONNECTION_SETTINGS, { input: settings(), to: TO }, as(operator.token)),
+    ).testConnectionSettings;
     assert.equal(real.ok, true, JSON.stringify(real));
     const settingsRes = await t.gql(TEST_CONNECTION_SETTINGS, { input: settings(), to: TO }, as(operator.token));
     assertLimited(settingsRes, 'TEST_EMAIL_RATE_PER_KEY', PER_KEY);
@@ -134,10 +141,9 @@ describe('one app', () => {
 
     // Hits older than the window are removed, not kept forever.
     advance(2 * HOUR_S);
-    const [{ n }] = (await t.app.dataSource.query(
-      'SELECT count(*)::int AS n FROM rate_limit_hit WHERE at <= $1',
-      [new Date(now - HOUR_S * 1000)],
-    )) as [{ n: number }];
+    const [{ n }] = (await t.app.dataSource.query('SELECT count(*)::int AS n FROM rate_limit_hit WHERE at <= $1', [
+      new Date(now - HOUR_S * 1000),
+    ])) as [{ n: number }];
     assertSent(await send(t, first));
     assertSent(await send(t, third, operator.token));
     assert.equal(sink.messages.length, delivered + 8);
@@ -155,9 +161,11 @@ describe('one app', () => {
     assertSent(await send(t, id, key.token));
     assertSent(await send(t, id, key.token));
     const count = async () =>
-      ((await t.app.dataSource.query(`SELECT count(*)::int AS n FROM audit_event WHERE connection_id = $1`, [id])) as [
-        { n: number },
-      ])[0].n;
+      (
+        (await t.app.dataSource.query(`SELECT count(*)::int AS n FROM audit_event WHERE connection_id = $1`, [id])) as [
+          { n: number },
+        ]
+      )[0].n;
     const before = await count();
     assertLimited(await send(t, id, key.token), 'TEST_EMAIL_RATE_PER_CONNECTION', PER_CONNECTION);
     assert.equal(await count(), before);
