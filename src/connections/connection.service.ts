@@ -13,7 +13,7 @@ import { secretHint } from '../secrets/secret-hint.js';
 import type { ConnectionEntity } from './connection.entity.js';
 import { ConnectionRepository } from './connection.repository.js';
 import { toConnectionView } from './connection.mapper.js';
-import { ConnectionType, type ConnectionView, type NewConnection } from './connection.model.js';
+import { type ConnectionType, type ConnectionView, type NewConnection } from './connection.model.js';
 import { authColumns, secretFieldOf, secretOf, type SecretField } from './connection.columns.js';
 import { checkNewConnection, type CheckOptions } from './connection.checks.js';
 import { planUpdate, type UpdateRequest } from './connection-update.plan.js';

@@ -1,4 +1,4 @@
-import { TlsMode } from '../../src/mail/tls-mode.js';
+import { type TlsMode } from '../../src/mail/tls-mode.js';
 import { runSmtpTest, type SmtpTestInput } from '../../src/mail/smtp-test.js';
 import type { SmtpAuth } from '../../src/mail/smtp-auth.js';
 import type { TestOutcome } from '../../src/mail/test-outcome.js';

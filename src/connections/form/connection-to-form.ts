@@ -9,7 +9,7 @@
  */
 import type { AuthView, ConnectionView } from '../connection.model.js';
 import { TlsMode, defaultTlsModeForPort } from '../../mail/tls-mode.js';
-import { ClientAuthType } from '../../oauth2/client-auth-type.js';
+import { type ClientAuthType } from '../../oauth2/client-auth-type.js';
 import type { ExportedConnectionForm } from './connection-form.js';
 import { CLIENT_AUTH_TYPE_SPELLINGS } from './parse-configuration.js';
 
