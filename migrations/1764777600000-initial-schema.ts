@@ -39,7 +39,9 @@ export class InitialSchema1764777600000 implements MigrationInterface {
         )
       )`);
     // Names are unique per type case-insensitively ("default" clashes with "Default").
-    await queryRunner.query(`CREATE UNIQUE INDEX "UQ_connection_type_lower_name" ON "connection" ("type", lower("name"))`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "UQ_connection_type_lower_name" ON "connection" ("type", lower("name"))`,
+    );
     // At most one marked default per type.
     await queryRunner.query(
       `CREATE UNIQUE INDEX "UQ_connection_default_per_type" ON "connection" ("type") WHERE "is_default"`,

@@ -5,7 +5,9 @@ import { AuditEvent, AuditEventFilter } from './audit.types.js';
 
 @Resolver()
 export class AuditResolver {
-  @Query(() => [AuditEvent], { description: 'Changes to one connection, newest first; page with after: <last event id>.' })
+  @Query(() => [AuditEvent], {
+    description: 'Changes to one connection, newest first; page with after: <last event id>.',
+  })
   connectionHistory(
     @Ctx() ctx: GraphQLContext,
     @Arg('id', () => ID) id: string,

@@ -206,7 +206,8 @@ export class ConnectionTestService {
           clientSecret: secret,
           scope: row.scope ?? '',
           clientAuthType: row.clientAuthType as ClientAuthType,
-          secretVersion: secretOverride === undefined ? this.deps.connections.secretVersion(row) : `verify-${randomUUID()}`,
+          secretVersion:
+            secretOverride === undefined ? this.deps.connections.secretVersion(row) : `verify-${randomUUID()}`,
         },
       },
     };

@@ -124,8 +124,8 @@ export function planUpdate(row: ConnectionEntity, input: UpdateRequest, options:
       };
       const touched = new Set(Object.keys(changes));
       // Report problems only on fields this request touches; stored values were checked when saved.
-      const settingErrors = validateOAuth2Settings(merged, { allowedTokenHosts: options.allowedTokenHosts }).filter((e) =>
-        touched.has(e.path),
+      const settingErrors = validateOAuth2Settings(merged, { allowedTokenHosts: options.allowedTokenHosts }).filter(
+        (e) => touched.has(e.path),
       );
       errors.push(...settingErrors);
       if (touched.has('tokenUrl') && !settingErrors.some((e) => e.path === 'tokenUrl')) {

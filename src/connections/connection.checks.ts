@@ -48,17 +48,29 @@ export function checkCaCertificate(pem: string | null, path = 'caCertificate'): 
   try {
     const cert = new X509Certificate(pem);
     if (!cert.ca) {
-      return [{ path, message: `${path} must be a CA certificate (basicConstraints CA:TRUE), not the server's own certificate` }];
+      return [
+        {
+          path,
+          message: `${path} must be a CA certificate (basicConstraints CA:TRUE), not the server's own certificate`,
+        },
+      ];
     }
     return [];
   } catch {
-    return [{ path, message: `${path} is not a readable PEM certificate: paste the whole -----BEGIN CERTIFICATE----- block` }];
+    return [
+      { path, message: `${path} is not a readable PEM certificate: paste the whole -----BEGIN CERTIFICATE----- block` },
+    ];
   }
 }
 
 export function checkSecret(value: string, path: string, storedHint: string | null): FieldError[] {
   return isMaskLike(value, storedHint)
-    ? [{ path, message: `${path} looks like a mask or hint, not a secret: enter the real secret, or omit the field to keep the stored one` }]
+    ? [
+        {
+          path,
+          message: `${path} looks like a mask or hint, not a secret: enter the real secret, or omit the field to keep the stored one`,
+        },
+      ]
     : [];
 }
 

@@ -220,7 +220,7 @@ export class UpdateConnectionInput {
 
   @Field(() => Int, { nullable: true, description: 'When given and stale: CONFLICT, nothing written.' })
   @IsOptional()
-  @Min(1, { message: 'expectedVersion must be 1 or more (read it from the connection\'s version field)' })
+  @Min(1, { message: "expectedVersion must be 1 or more (read it from the connection's version field)" })
   expectedVersion?: number | null;
 }
 
@@ -242,7 +242,7 @@ export class RotateSecretInput {
 
   @Field(() => Int, { nullable: true })
   @IsOptional()
-  @Min(1, { message: 'expectedVersion must be 1 or more (read it from the connection\'s version field)' })
+  @Min(1, { message: "expectedVersion must be 1 or more (read it from the connection's version field)" })
   expectedVersion?: number | null;
 }
 
@@ -252,7 +252,10 @@ export class ConnectionFilter {
   @IsOptional()
   type?: ConnectionType | null;
 
-  @Field(() => String, { nullable: true, description: 'Case-insensitive match on name, description, host and from address.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Case-insensitive match on name, description, host and from address.',
+  })
   @IsOptional()
   @MaxLength(200, { message: 'filter.search must be at most 200 characters' })
   @NoControlCharacters('filter.search')

@@ -93,14 +93,16 @@ export class ConnectionRepository {
   }
 
   async expiring(until: Date): Promise<ConnectionEntity[]> {
-    return this.manager
-      .createQueryBuilder(ConnectionEntity, 'c')
-      .where(`c.secret_expires_at <= :until`, { until })
-      // The token endpoint said so (AADSTS7000222) even though no date was entered.
-      .orWhere(`c.secret_expires_at IS NULL AND c.last_test ->> 'errorCode' = 'AADSTS7000222'`)
-      .orderBy('c.secret_expires_at', 'ASC', 'NULLS FIRST')
-      .addOrderBy('lower(c.name)', 'ASC')
-      .getMany();
+    return (
+      this.manager
+        .createQueryBuilder(ConnectionEntity, 'c')
+        .where(`c.secret_expires_at <= :until`, { until })
+        // The token endpoint said so (AADSTS7000222) even though no date was entered.
+        .orWhere(`c.secret_expires_at IS NULL AND c.last_test ->> 'errorCode' = 'AADSTS7000222'`)
+        .orderBy('c.secret_expires_at', 'ASC', 'NULLS FIRST')
+        .addOrderBy('lower(c.name)', 'ASC')
+        .getMany()
+    );
   }
 
   async insert(row: Partial<ConnectionEntity>): Promise<ConnectionEntity> {
@@ -153,10 +155,10 @@ export class ConnectionRepository {
   }
 
   async deleteIfVersion(id: string, version: number): Promise<boolean> {
-    const result: unknown = await this.manager.query(`DELETE FROM connection WHERE id = $1 AND version = $2 RETURNING id`, [
-      id,
-      version,
-    ]);
+    const result: unknown = await this.manager.query(
+      `DELETE FROM connection WHERE id = $1 AND version = $2 RETURNING id`,
+      [id, version],
+    );
     return returnedRow(result);
   }
 }

@@ -127,7 +127,11 @@ export class ConnectionResolver {
     @Arg('to', () => EmailAddressResolver) to: string,
     @Arg('dryRun', { defaultValue: false }) dryRun: boolean,
   ): Promise<TestOutcome> {
-    return ctx.services.connectionTests.testSettings(ctx.request, { input: mapped(toNewConnection(input)), to, dryRun });
+    return ctx.services.connectionTests.testSettings(ctx.request, {
+      input: mapped(toNewConnection(input)),
+      to,
+      dryRun,
+    });
   }
 
   @Mutation(() => Connection)
@@ -144,7 +148,6 @@ export class ConnectionResolver {
     return ctx.services.connections.delete(ctx.request, { id, expectedVersion: expectedVersion ?? null });
   }
 }
-
 
 @Resolver(() => ConnectionList)
 export class ConnectionListResolver {

@@ -21,7 +21,6 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { connectionChanges } from './connection.audit.js';
 import type { AuditService } from '../audit/audit.service.js';
 
-
 export interface ConnectionPage {
   nodes: ConnectionView[];
   /** Counted only when asked for (ConnectionList.totalCount). */
@@ -163,7 +162,10 @@ export class ConnectionService {
       if (!plan.ok) throw badInput(plan.errors);
       const changes: Partial<ConnectionEntity> = { ...plan.changes };
       if (plan.newSecret !== null) {
-        Object.assign(changes, this.sealColumns(row.id, secretFieldOf(plan.authKind), plan.newSecret, this.deps.clock()));
+        Object.assign(
+          changes,
+          this.sealColumns(row.id, secretFieldOf(plan.authKind), plan.newSecret, this.deps.clock()),
+        );
       }
       if (changes.name !== undefined) await this.assertNameFree(repo, row.type as ConnectionType, changes.name, row.id);
       if (Object.keys(changes).length === 0) return { view: await this.view(repo, row), after: null };
@@ -308,7 +310,10 @@ export class ConnectionService {
     if (existing && existing.id !== selfId) {
       throw conflict(
         `A ${type} connection named "${existing.name}" already exists (id ${existing.id}); names are unique per type, ignoring case: choose another name`,
-        { fields: [{ path: 'name', message: `name "${name}" is taken by "${existing.name}"` }], existingId: existing.id },
+        {
+          fields: [{ path: 'name', message: `name "${name}" is taken by "${existing.name}"` }],
+          existingId: existing.id,
+        },
       );
     }
   }
@@ -337,4 +342,3 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
-

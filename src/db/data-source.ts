@@ -9,11 +9,12 @@ import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; schema?: string }
-  | { kind: 'pglite'; dataDir: string | null /* null: in memory */ };
+  { kind: 'postgres'; url: string; schema?: string } | { kind: 'pglite'; dataDir: string | null /* null: in memory */ };
 
 export function databaseTarget(databaseUrl: string | undefined, dataDir: string): DatabaseTarget {
-  return databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
+  return databaseUrl
+    ? { kind: 'postgres', url: databaseUrl }
+    : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
 }
 
 export function createDataSource(target: DatabaseTarget): DataSource {

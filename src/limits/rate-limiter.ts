@@ -15,9 +15,7 @@ export interface RateLimit {
 }
 
 export class RateLimiter {
-  constructor(
-    private readonly deps: { dataSource: DataSource; clock: () => Date; windowMs?: number },
-  ) {}
+  constructor(private readonly deps: { dataSource: DataSource; clock: () => Date; windowMs?: number }) {}
 
   private get windowMs(): number {
     return this.deps.windowMs ?? 3_600_000;

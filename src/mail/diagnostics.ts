@@ -28,7 +28,7 @@ export function diagnose(input: DiagnosticInput): string | null {
 function exchangeHint({ smtpCode, enhancedCode, authKind }: DiagnosticInput): string | null {
   if (smtpCode === 535 && enhancedCode === '5.7.3' && authKind === 'oauth2') {
     return (
-      'The server refused the OAuth2 token (535 5.7.3). Check, in this order: the app\'s service principal is registered in ' +
+      "The server refused the OAuth2 token (535 5.7.3). Check, in this order: the app's service principal is registered in " +
       'Exchange Online (New-ServicePrincipal -AppId <clientId> -ObjectId <enterprise app object id>); it has rights on the ' +
       'mailbox (Add-MailboxPermission -Identity <mailbox> -User <service principal id> -AccessRights FullAccess); the token ' +
       'is for the right resource (scope must be https://outlook.office365.com/.default); and the username (user=) is the ' +
@@ -61,9 +61,11 @@ function codeHint({ errorCode, authKind }: DiagnosticInput): string | null {
     case XOAUTH2_NOT_OFFERED:
       return 'The server does not advertise AUTH XOAUTH2 after EHLO, so the OAuth2 token was not sent. Use a server that supports XOAUTH2 (for Microsoft 365: smtp.office365.com:587 with STARTTLS), or switch this connection to Basic auth.';
     case AUTH_NOT_OFFERED:
-      return 'The server does not advertise AUTH after EHLO, so the credentials could not be checked' +
+      return (
+        'The server does not advertise AUTH after EHLO, so the credentials could not be checked' +
         (authKind === 'basic' ? '' : ' (the token was not sent)') +
-        '. Use the submission port (587 with STARTTLS, or 465 with IMPLICIT_TLS); over an unencrypted session many servers offer no AUTH.';
+        '. Use the submission port (587 with STARTTLS, or 465 with IMPLICIT_TLS); over an unencrypted session many servers offer no AUTH.'
+      );
     case TLS_WRONG_VERSION:
       return 'The server did not answer with TLS: this port expects plain text first. Use STARTTLS on port 587, or IMPLICIT_TLS on port 465.';
     case TLS_UNTRUSTED_CERTIFICATE:
@@ -71,7 +73,7 @@ function codeHint({ errorCode, authKind }: DiagnosticInput): string | null {
     case TLS_HOSTNAME_MISMATCH:
       return "The server's certificate does not name this host. Use the host name the certificate was issued for, or reissue the certificate with this name.";
     case STARTTLS_NOT_OFFERED:
-      return 'The server does not offer STARTTLS, which this connection requires. Use IMPLICIT_TLS if the port is 465, or check the server\'s TLS setup; use OPPORTUNISTIC only if plain text is acceptable.';
+      return "The server does not offer STARTTLS, which this connection requires. Use IMPLICIT_TLS if the port is 465, or check the server's TLS setup; use OPPORTUNISTIC only if plain text is acceptable.";
     case GREETING_TIMEOUT:
       return 'Connected, but the server sent no greeting. If this port expects TLS from the first byte (usually 465), set tls to IMPLICIT_TLS; otherwise check the server is an SMTP server.';
     case 'ECONNREFUSED':
@@ -93,7 +95,8 @@ function stageHint({ stage, smtpCode, authKind }: DiagnosticInput): string | nul
       if (smtpCode === 535 && authKind === 'basic') {
         return 'The server rejected the username or password (535). Check both. For Microsoft 365, Basic authentication is being turned off: use OAuth2 client credentials instead.';
       }
-      if (smtpCode === 535) return 'The server rejected the OAuth2 token (535). Check the username is the mailbox and the token scope.';
+      if (smtpCode === 535)
+        return 'The server rejected the OAuth2 token (535). Check the username is the mailbox and the token scope.';
       return null;
     case TestStage.SENDER:
       return 'The server refused the sender. Check fromAddress is an address this account may send as.';

@@ -91,7 +91,10 @@ function stageOf(err: NodemailerErrorLike, ctx: FailureContext): [TestStage, str
 }
 
 function tlsProblem(system: string, message: string): string | null {
-  if (system === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|unknown protocol|record layer failure/i.test(message)) {
+  if (
+    system === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    /wrong version number|packet length too long|unknown protocol|record layer failure/i.test(message)
+  ) {
     return TLS_WRONG_VERSION;
   }
   if (system === 'ERR_TLS_CERT_ALTNAME_INVALID' || /does not match certificate's altnames/i.test(message)) {

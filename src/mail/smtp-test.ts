@@ -86,13 +86,20 @@ export async function runSmtpTest(input: SmtpTestInput): Promise<TestOutcome> {
         transcript.note(`DNS: ${verdict.message}`);
         return fromAttempt({
           ok: false,
-          failure: { stage: TestStage.DNS, errorCode: verdict.errorCode, smtpCode: null, enhancedCode: null, response: null },
+          failure: {
+            stage: TestStage.DNS,
+            errorCode: verdict.errorCode,
+            smtpCode: null,
+            enhancedCode: null,
+            response: null,
+          },
         });
       }
       transcript.note(`egress policy refused ${host}:${port}; nothing was sent`);
       return outcome({ ok: false, stage: TestStage.CONFIG, errorCode: verdict.errorCode, hint: verdict.message });
     }
-    if (verdict.address !== host) transcript.note(`${host} resolved to ${verdict.address}, allowed by the egress policy; dialling that address`);
+    if (verdict.address !== host)
+      transcript.note(`${host} resolved to ${verdict.address}, allowed by the egress policy; dialling that address`);
     input = { ...input, endpoint: { ...input.endpoint, address: verdict.address } };
   }
 
@@ -108,7 +115,12 @@ export async function runSmtpTest(input: SmtpTestInput): Promise<TestOutcome> {
         return token;
       };
       const tryWith = (token: string): Promise<Attempt> =>
-        attemptOnce(input, { kind: 'oauth2', username: auth.username, provideToken: async () => token }, transcript, timeouts);
+        attemptOnce(
+          input,
+          { kind: 'oauth2', username: auth.username, provideToken: async () => token },
+          transcript,
+          timeouts,
+        );
       try {
         let attempt = await tryWith(await fetchToken(false));
         if (shouldRefreshAndRetry(attempt)) {
@@ -130,7 +142,12 @@ export async function runSmtpTest(input: SmtpTestInput): Promise<TestOutcome> {
         err.details.transcript.forEach((line) => transcript.note(line));
         if (err.details.errorCode === EGRESS_DENIED) {
           // CONFIG, not TOKEN: nothing was sent and no credential is wrong; only a setting can change the outcome.
-          return outcome({ ok: false, stage: TestStage.CONFIG, errorCode: EGRESS_DENIED, hint: tokenEgressHint(err.details.host) });
+          return outcome({
+            ok: false,
+            stage: TestStage.CONFIG,
+            errorCode: EGRESS_DENIED,
+            hint: tokenEgressHint(err.details.host),
+          });
         }
         const serverResponse = err.details.serverResponse === null ? null : masker.mask(err.details.serverResponse);
         return outcome({
@@ -152,7 +169,7 @@ export async function runSmtpTest(input: SmtpTestInput): Promise<TestOutcome> {
 function tokenEgressHint(host: string): string {
   return (
     `The egress policy refused the token endpoint ${host} in tokenUrl: it is, or resolves to, an address connections ` +
-    'may not reach (loopback, link-local, private or reserved). Use the provider\'s public token endpoint; if this ' +
+    "may not reach (loopback, link-local, private or reserved). Use the provider's public token endpoint; if this " +
     'endpoint is trusted, ask the operator to add its host to EGRESS_ALLOWED_HOSTS (or, for a private-range address, ' +
     'to set EGRESS_ALLOW_PRIVATE=true).'
   );
@@ -197,13 +214,25 @@ async function attemptOnce(
   );
   transporter.on('error', () => undefined); // reported through the send/verify promise
   try {
-    const messageId = input.dryRun ? (await transporter.verify(), null) : (await transporter.sendMail(message(input))).messageId;
+    const messageId = input.dryRun
+      ? (await transporter.verify(), null)
+      : (await transporter.sendMail(message(input))).messageId;
     if (!transcript.authCommandSent) {
       // Only OPPORTUNISTIC gets here (the others force AUTH): the server offered no AUTH.
-      transcript.note(input.dryRun ? 'no AUTH offered, credentials not checked' : 'no AUTH offered, the message went out unauthenticated');
+      transcript.note(
+        input.dryRun
+          ? 'no AUTH offered, credentials not checked'
+          : 'no AUTH offered, the message went out unauthenticated',
+      );
       return {
         ok: false,
-        failure: { stage: TestStage.AUTH, errorCode: AUTH_NOT_OFFERED, smtpCode: null, enhancedCode: null, response: null },
+        failure: {
+          stage: TestStage.AUTH,
+          errorCode: AUTH_NOT_OFFERED,
+          smtpCode: null,
+          enhancedCode: null,
+          response: null,
+        },
       };
     }
     return { ok: true, messageId };

@@ -86,7 +86,14 @@ function parseAuthMechanisms(ehloLines: string[]): string[] {
   const mechanisms: string[] = [];
   for (const line of ehloLines) {
     const match = /^\d{3}[ -]AUTH[ =](.*)$/i.exec(line.trim());
-    if (match) mechanisms.push(...match[1]!.trim().toUpperCase().split(/[\s=]+/).filter(Boolean));
+    if (match)
+      mechanisms.push(
+        ...match[1]!
+          .trim()
+          .toUpperCase()
+          .split(/[\s=]+/)
+          .filter(Boolean),
+      );
   }
   return mechanisms;
 }

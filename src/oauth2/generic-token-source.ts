@@ -48,21 +48,38 @@ export class GenericTokenSource {
     const key = JSON.stringify([request.tokenUrl, request.clientId, request.scope, request.secretVersion]);
     const cached = this.cache.get(key);
     if (!forceRefresh && cached && this.deps.clock.now() < cached.refreshAt) {
-      context.transcript.push(`token for ${context.host} reused from cache (expires ${new Date(cached.expiresAt).toISOString()})`);
-      return { accessToken: cached.accessToken, expiresAt: new Date(cached.expiresAt), fromCache: true, transcript: context.transcript };
+      context.transcript.push(
+        `token for ${context.host} reused from cache (expires ${new Date(cached.expiresAt).toISOString()})`,
+      );
+      return {
+        accessToken: cached.accessToken,
+        expiresAt: new Date(cached.expiresAt),
+        fromCache: true,
+        transcript: context.transcript,
+      };
     }
     const pending = forceRefresh ? undefined : this.inFlight.get(key);
     if (pending) {
       const shared = await pending;
       context.transcript.push(`token for ${context.host} shared with a concurrent request`);
-      return { accessToken: shared.accessToken, expiresAt: new Date(shared.expiresAt), fromCache: true, transcript: context.transcript };
+      return {
+        accessToken: shared.accessToken,
+        expiresAt: new Date(shared.expiresAt),
+        fromCache: true,
+        transcript: context.transcript,
+      };
     }
     const fetching = this.fetch(request, context);
     this.inFlight.set(key, fetching);
     try {
       const token = await fetching;
       this.cache.set(key, token);
-      return { accessToken: token.accessToken, expiresAt: new Date(token.expiresAt), fromCache: false, transcript: context.transcript };
+      return {
+        accessToken: token.accessToken,
+        expiresAt: new Date(token.expiresAt),
+        fromCache: false,
+        transcript: context.transcript,
+      };
     } finally {
       if (this.inFlight.get(key) === fetching) this.inFlight.delete(key);
     }

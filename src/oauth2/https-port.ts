@@ -96,27 +96,31 @@ function exchange(
       if (error) reject(error);
       else resolve(response!);
     };
-    const req = https.request(url, { method: request.method, headers: request.headers, ca, agent: false, lookup }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          req.destroy();
-          finish(new NetworkFailure('ERESPONSETOOLARGE', url.host, `${url.host}: response larger than 1 MB`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('end', () => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-        }
-        finish(null, { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', (e: NodeJS.ErrnoException) => finish(toFailure(e, url.host)));
-    });
+    const req = https.request(
+      url,
+      { method: request.method, headers: request.headers, ca, agent: false, lookup },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            req.destroy();
+            finish(new NetworkFailure('ERESPONSETOOLARGE', url.host, `${url.host}: response larger than 1 MB`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          }
+          finish(null, { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', (e: NodeJS.ErrnoException) => finish(toFailure(e, url.host)));
+      },
+    );
     const timer = setTimeout(() => {
       finish(new NetworkFailure('ETIMEDOUT', url.host, `${url.host}: no answer within ${timeoutMs} ms`));
       req.destroy();

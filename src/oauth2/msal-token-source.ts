@@ -51,7 +51,9 @@ export class MsalTokenSource {
   private readonly inFlight = new Map<string, Promise<AccessToken>>();
   private readonly networkClient: INetworkModule;
 
-  constructor(private readonly deps: { http: HttpsPort; timeoutMs: number; counters: TokenCounters; logger?: MsalLogger }) {
+  constructor(
+    private readonly deps: { http: HttpsPort; timeoutMs: number; counters: TokenCounters; logger?: MsalLogger },
+  ) {
     this.networkClient = {
       sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => this.exchange<T>('GET', url, options),
       sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => this.exchange<T>('POST', url, options),
@@ -62,7 +64,12 @@ export class MsalTokenSource {
     return this.clients.size;
   }
 
-  async acquire(request: TokenRequest, authority: string, forceRefresh: boolean, context: TokenCallContext): Promise<AccessToken> {
+  async acquire(
+    request: TokenRequest,
+    authority: string,
+    forceRefresh: boolean,
+    context: TokenCallContext,
+  ): Promise<AccessToken> {
     const key = JSON.stringify([authority, request.clientId, request.secretVersion, request.scope]);
     const pending = forceRefresh ? undefined : this.inFlight.get(key);
     if (pending) {
@@ -79,7 +86,12 @@ export class MsalTokenSource {
     }
   }
 
-  private async acquireOnce(request: TokenRequest, authority: string, forceRefresh: boolean, context: TokenCallContext): Promise<AccessToken> {
+  private async acquireOnce(
+    request: TokenRequest,
+    authority: string,
+    forceRefresh: boolean,
+    context: TokenCallContext,
+  ): Promise<AccessToken> {
     const { app } = this.client(request, authority);
     const state: CallState = context;
     try {
@@ -88,8 +100,16 @@ export class MsalTokenSource {
       );
       if (!result || !result.accessToken) throw tokenErrorFromResponse(context, 200, '{}');
       const expiresAt = result.expiresOn ?? new Date(Date.now() + 60_000);
-      if (result.fromCache) context.transcript.push(`token for ${context.host} reused from MSAL cache (expires ${expiresAt.toISOString()})`);
-      return { accessToken: result.accessToken, expiresAt, fromCache: result.fromCache, transcript: context.transcript };
+      if (result.fromCache)
+        context.transcript.push(
+          `token for ${context.host} reused from MSAL cache (expires ${expiresAt.toISOString()})`,
+        );
+      return {
+        accessToken: result.accessToken,
+        expiresAt,
+        fromCache: result.fromCache,
+        transcript: context.transcript,
+      };
     } catch (error) {
       if (error instanceof TokenError) throw error;
       const failure = state.failure;
@@ -101,7 +121,11 @@ export class MsalTokenSource {
 
   forget(authority: string, clientId: string, exceptSecretVersion?: string): void {
     for (const [key, client] of this.clients) {
-      if (client.authority === authority && client.clientId === clientId && client.secretVersion !== exceptSecretVersion) {
+      if (
+        client.authority === authority &&
+        client.clientId === clientId &&
+        client.secretVersion !== exceptSecretVersion
+      ) {
         this.clients.delete(key);
       }
     }
@@ -140,7 +164,11 @@ export class MsalTokenSource {
     return client;
   }
 
-  private async exchange<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+  private async exchange<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: NetworkRequestOptions,
+  ): Promise<NetworkResponse<T>> {
     const state = this.calls.getStore();
     const request = { method, url, headers: options?.headers ?? {}, body: options?.body };
     if (method === 'POST') this.deps.counters.tokenRequests += 1;
@@ -157,7 +185,8 @@ export class MsalTokenSource {
     if (state) {
       if (typeof json?.access_token === 'string') state.secrets.push(json.access_token);
       state.transcript.push(describeResponse(response.status, response.body, state.secrets));
-      state.failure = response.status >= 400 ? { kind: 'http', status: response.status, body: response.body } : undefined;
+      state.failure =
+        response.status >= 400 ? { kind: 'http', status: response.status, body: response.body } : undefined;
     }
     return { headers: response.headers, body: (json ?? {}) as T, status: response.status };
   }

@@ -32,8 +32,10 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/;
 // Resource hosts whose scopes Entra ID issues; client credentials only take `<resource>/.default` for them.
-const MICROSOFT_RESOURCE_HOST = /(^|\.)(office365\.com|office\.com|outlook\.com|microsoft\.com|office365\.us|microsoft\.us|outlook\.cn|chinacloudapi\.cn|microsoftonline\.com|azure\.com|windows\.net)$/i;
-const GRAPH_HOST = /^(graph\.microsoft\.com|graph\.microsoft\.us|dod-graph\.microsoft\.us|microsoftgraph\.chinacloudapi\.cn)$/i;
+const MICROSOFT_RESOURCE_HOST =
+  /(^|\.)(office365\.com|office\.com|outlook\.com|microsoft\.com|office365\.us|microsoft\.us|outlook\.cn|chinacloudapi\.cn|microsoftonline\.com|azure\.com|windows\.net)$/i;
+const GRAPH_HOST =
+  /^(graph\.microsoft\.com|graph\.microsoft\.us|dod-graph\.microsoft\.us|microsoftgraph\.chinacloudapi\.cn)$/i;
 
 export function isGuid(value: string): boolean {
   return GUID.test(value.trim());
@@ -76,8 +78,10 @@ export function tokenUrlProblem(tokenUrl: string, allowedTokenHosts: readonly st
   if (tokenUrl.trim() === '') return `tokenUrl: required, e.g. ${example}`;
   const url = parseUrl(tokenUrl);
   if (!url) return `tokenUrl: not a valid URL; use a full https URL such as ${example}`;
-  if (url.protocol !== 'https:') return `tokenUrl: must use https:// (the client secret is sent to it), e.g. ${example}`;
-  if (url.username || url.password) return 'tokenUrl: must not contain a user name or password; remove the "user:pass@" part';
+  if (url.protocol !== 'https:')
+    return `tokenUrl: must use https:// (the client secret is sent to it), e.g. ${example}`;
+  if (url.username || url.password)
+    return 'tokenUrl: must not contain a user name or password; remove the "user:pass@" part';
   if (!isTokenHostAllowed(tokenUrl, allowedTokenHosts)) {
     return (
       `tokenUrl: the host ${url.hostname} is not an allowed token host (allowed: ${allowedTokenHosts.join(', ') || 'none'}); ` +
@@ -136,7 +140,10 @@ function clientIdProblem(clientId: string, microsoft: boolean): string | null {
 }
 
 export function scopeProblem(scope: string, microsoftTokenUrl: boolean): string | null {
-  const scopes = scope.trim().split(/\s+/).filter((s) => s !== '');
+  const scopes = scope
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== '');
   if (scopes.length === 0) return `scope: required; for Exchange Online SMTP use ${SMTP_SCOPE}`;
   for (const s of scopes) {
     const url = parseUrl(s);

@@ -101,7 +101,8 @@ export function describeResponse(status: number, body: string, secrets: readonly
   }
   if (json && (json.error !== undefined || json.error_description !== undefined)) {
     const code = aadstsCode(json);
-    const description = typeof json.error_description === 'string' ? json.error_description.replace(/^AADSTS\d+:\s*/, '') : '';
+    const description =
+      typeof json.error_description === 'string' ? json.error_description.replace(/^AADSTS\d+:\s*/, '') : '';
     const words = [String(json.error ?? ''), code ?? '', shorten(description, 200)].filter((w) => w !== '');
     return mask(`← ${status} ${words.join(' ')}`, secrets);
   }
@@ -188,12 +189,18 @@ const BY_OAUTH_ERROR: Record<string, Diagnosis> = {
     summary: 'the client may not use client credentials',
     hint: 'The client is not allowed the client_credentials grant; enable it for this client at the identity provider.',
   },
-  invalid_scope: { summary: 'invalid scope', hint: 'The scope is not valid for this client; use a scope the client has been granted.' },
+  invalid_scope: {
+    summary: 'invalid scope',
+    hint: 'The scope is not valid for this client; use a scope the client has been granted.',
+  },
   unsupported_grant_type: {
     summary: 'client credentials not supported',
     hint: 'The token endpoint does not support the client_credentials grant; check tokenUrl.',
   },
-  invalid_request: { summary: 'the request was refused', hint: 'The token endpoint refused the request; check tokenUrl, clientId and scope.' },
+  invalid_request: {
+    summary: 'the request was refused',
+    hint: 'The token endpoint refused the request; check tokenUrl, clientId and scope.',
+  },
 };
 
 export function tokenErrorFromResponse(ctx: TokenCallContext, status: number, body: string): TokenError {
@@ -207,7 +214,10 @@ export function tokenErrorFromResponse(ctx: TokenCallContext, status: number, bo
   const errorCode = aadsts ?? oauthError;
   const serverText = json && typeof json.error_description === 'string' ? json.error_description : body;
   return new TokenError(
-    mask(`Token request to ${ctx.host} failed (HTTP ${status}${errorCode ? `, ${errorCode}` : ''}): ${diagnosis.summary}`, ctx.secrets),
+    mask(
+      `Token request to ${ctx.host} failed (HTTP ${status}${errorCode ? `, ${errorCode}` : ''}): ${diagnosis.summary}`,
+      ctx.secrets,
+    ),
     {
       host: ctx.host,
       errorCode,
@@ -221,13 +231,24 @@ export function tokenErrorFromResponse(ctx: TokenCallContext, status: number, bo
 }
 
 function fallbackDiagnosis(status: number, isJson: boolean, oauthError: string | null): Diagnosis {
-  if (oauthError) return { summary: oauthError, hint: `The token endpoint answered "${oauthError}"; check tokenUrl, clientId, the secret and scope.` };
-  if (status >= 500) return { summary: 'server error', hint: 'The token endpoint had an internal error; try again later.' };
+  if (oauthError)
+    return {
+      summary: oauthError,
+      hint: `The token endpoint answered "${oauthError}"; check tokenUrl, clientId, the secret and scope.`,
+    };
+  if (status >= 500)
+    return { summary: 'server error', hint: 'The token endpoint had an internal error; try again later.' };
   if (status === 404 || status === 405) {
-    return { summary: 'not a token endpoint', hint: 'Nothing answers token requests at tokenUrl; check its path (for Microsoft: /<tenant>/oauth2/v2.0/token).' };
+    return {
+      summary: 'not a token endpoint',
+      hint: 'Nothing answers token requests at tokenUrl; check its path (for Microsoft: /<tenant>/oauth2/v2.0/token).',
+    };
   }
   if (status >= 200 && status < 300) {
-    return { summary: 'no access token in the answer', hint: 'The endpoint answered without an access_token; check that tokenUrl is an OAuth2 token endpoint.' };
+    return {
+      summary: 'no access token in the answer',
+      hint: 'The endpoint answered without an access_token; check that tokenUrl is an OAuth2 token endpoint.',
+    };
   }
   return {
     summary: isJson ? 'unexpected answer' : 'not an OAuth2 answer',
@@ -256,9 +277,15 @@ function networkDiagnosis(code: string, host: string): { summary: string; hint: 
   switch (code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return { summary: 'could not be resolved', hint: `The name ${host} does not resolve; check the host in tokenUrl and this server's DNS.` };
+      return {
+        summary: 'could not be resolved',
+        hint: `The name ${host} does not resolve; check the host in tokenUrl and this server's DNS.`,
+      };
     case 'ECONNREFUSED':
-      return { summary: 'refused the connection', hint: `Nothing accepts connections at ${host}; check the host and port in tokenUrl.` };
+      return {
+        summary: 'refused the connection',
+        hint: `Nothing accepts connections at ${host}; check the host and port in tokenUrl.`,
+      };
     case 'ETIMEDOUT':
       return {
         summary: 'did not answer in time',
@@ -266,7 +293,10 @@ function networkDiagnosis(code: string, host: string): { summary: string; hint: 
       };
     case 'ECONNRESET':
     case 'EPIPE':
-      return { summary: 'closed the connection', hint: `${host} closed the connection; check for a proxy or firewall in between.` };
+      return {
+        summary: 'closed the connection',
+        hint: `${host} closed the connection; check for a proxy or firewall in between.`,
+      };
     default:
       if (/CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|SSL/i.test(code)) {
         return {
@@ -274,7 +304,10 @@ function networkDiagnosis(code: string, host: string): { summary: string; hint: 
           hint: `The TLS certificate of ${host} is not trusted; if it is signed by a private CA, add that CA through NODE_EXTRA_CA_CERTS.`,
         };
       }
-      return { summary: 'could not be reached', hint: `Could not reach ${host}; check the host in tokenUrl and the network.` };
+      return {
+        summary: 'could not be reached',
+        hint: `Could not reach ${host}; check the host in tokenUrl and the network.`,
+      };
   }
 }
 
@@ -285,10 +318,18 @@ function networkDiagnosis(code: string, host: string): { summary: string; hint: 
  * They are rebuilt into Entra's JSON so both paths share one diagnosis.
  */
 export function tokenErrorFromMsal(ctx: TokenCallContext, error: unknown): TokenError {
-  const e = (error ?? {}) as { errorCode?: unknown; errorMessage?: unknown; errorNo?: unknown; status?: unknown; message?: unknown };
+  const e = (error ?? {}) as {
+    errorCode?: unknown;
+    errorMessage?: unknown;
+    errorNo?: unknown;
+    status?: unknown;
+    message?: unknown;
+  };
   const errorCode = typeof e.errorCode === 'string' ? e.errorCode : '';
-  const errorMessage = typeof e.errorMessage === 'string' ? e.errorMessage : typeof e.message === 'string' ? e.message : '';
-  if (errorCode === 'network_error') return tokenErrorFromNetwork(ctx, { code: /timeout/i.test(errorMessage) ? 'ETIMEDOUT' : 'ENETWORK' });
+  const errorMessage =
+    typeof e.errorMessage === 'string' ? e.errorMessage : typeof e.message === 'string' ? e.message : '';
+  if (errorCode === 'network_error')
+    return tokenErrorFromNetwork(ctx, { code: /timeout/i.test(errorMessage) ? 'ETIMEDOUT' : 'ENETWORK' });
   const description = /Description: (.*?)(?: - Correlation ID:|$)/s.exec(errorMessage)?.[1] ?? errorMessage;
   const errorNo = typeof e.errorNo === 'number' || typeof e.errorNo === 'string' ? String(e.errorNo) : '';
   if (errorNo !== '' || /AADSTS\d+/.test(description) || (errorCode !== '' && BY_OAUTH_ERROR[errorCode])) {

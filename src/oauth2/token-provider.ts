@@ -73,10 +73,17 @@ export class TokenProvider {
     this.generic = new GenericTokenSource({ http, timeoutMs, clock, counters: this.counters });
   }
 
-  async getAccessToken(request: TokenRequest, options: { forceRefresh: boolean } = { forceRefresh: false }): Promise<AccessToken> {
+  async getAccessToken(
+    request: TokenRequest,
+    options: { forceRefresh: boolean } = { forceRefresh: false },
+  ): Promise<AccessToken> {
     const url = parseUrl(request.tokenUrl);
     const host = url ? url.host : request.tokenUrl.slice(0, 100);
-    const context: TokenCallContext = { host, secrets: secretVariants(request.clientId, request.clientSecret), transcript: [] };
+    const context: TokenCallContext = {
+      host,
+      secrets: secretVariants(request.clientId, request.clientSecret),
+      transcript: [],
+    };
     if (!url || url.protocol !== 'https:') {
       throw new TokenError(`Token URL for ${host} is not a valid https URL`, {
         host,

@@ -56,7 +56,12 @@ export function parseMicrosoftTokenUrl(url: string): MicrosoftTokenUrl | null {
   const segments = parsed.pathname.split('/').filter((s) => s !== '');
   const host = parsed.host.toLowerCase();
   const tenant = segments[0] === undefined ? '' : decodeURIComponent(segments[0]);
-  if (segments.length === 4 && /^oauth2$/i.test(segments[1]!) && segments[2] === 'v2.0' && /^token$/i.test(segments[3]!)) {
+  if (
+    segments.length === 4 &&
+    /^oauth2$/i.test(segments[1]!) &&
+    segments[2] === 'v2.0' &&
+    /^token$/i.test(segments[3]!)
+  ) {
     return { host, tenant, version: 'v2.0' };
   }
   if (segments.length === 3 && /^oauth2$/i.test(segments[1]!) && /^token$/i.test(segments[2]!)) {

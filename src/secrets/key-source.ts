@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GENERATE_KEY_HINT, KEY_BYTES, KeyConfigError, parseKeyList, parseSecretKeys, type KeyRing } from './key-ring.js';
+import {
+  GENERATE_KEY_HINT,
+  KEY_BYTES,
+  KeyConfigError,
+  parseKeyList,
+  parseSecretKeys,
+  type KeyRing,
+} from './key-ring.js';
 
 export const DEV_KEY_FILE = 'secret-key';
 

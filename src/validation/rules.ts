@@ -27,10 +27,9 @@ export function MultilineText(field: string): PropertyDecorator {
 export function TextLength(field: string, min: number, max: number): PropertyDecorator {
   return (target, key) => {
     if (min > 0) {
-      MinLength(min, { message: min === 1 ? `${field} must not be empty` : `${field} needs at least ${min} characters` })(
-        target,
-        key,
-      );
+      MinLength(min, {
+        message: min === 1 ? `${field} must not be empty` : `${field} needs at least ${min} characters`,
+      })(target, key);
     }
     MaxLength(max, { message: `${field} must be at most ${max} characters` })(target, key);
   };

@@ -140,7 +140,10 @@ describe('connectionToForm', () => {
     const view = oauth2View();
     assert.equal(view.auth.kind, 'oauth2ClientCredentials');
     if (view.auth.kind !== 'oauth2ClientCredentials') return;
-    const form = connectionToForm({ ...view, auth: { ...view.auth, clientAuthType: ClientAuthType.BASIC_AUTH_HEADER } });
+    const form = connectionToForm({
+      ...view,
+      auth: { ...view.auth, clientAuthType: ClientAuthType.BASIC_AUTH_HEADER },
+    });
     assert.equal(JSON.parse(form.configuration).ClientAuthType, 'SendClientCredentialsInHeader');
   });
 
@@ -162,7 +165,9 @@ describe('connectionToForm', () => {
   });
 
   it('omits FromDisplayName when there is none, and adds CaCertificate when there is one', () => {
-    const config = JSON.parse(connectionToForm(basicView({ fromDisplayName: null, caCertificate: CA_PEM })).configuration);
+    const config = JSON.parse(
+      connectionToForm(basicView({ fromDisplayName: null, caCertificate: CA_PEM })).configuration,
+    );
     assert.deepEqual(Object.keys(config), ['UseSsl', 'FromAddress', 'CaCertificate']);
     assert.equal(config.CaCertificate, CA_PEM);
   });
@@ -179,7 +184,17 @@ describe('connectionToForm', () => {
       const form = connectionToForm(view);
       const text = JSON.stringify(form);
       assert.ok(!('password' in form));
-      for (const forbidden of [CLIENT_SECRET, 'correct horse battery staple', SECRET_INFO.hint!, 'Secret', 'secret', 'hint', 'isSet', 'expiresAt', '2026']) {
+      for (const forbidden of [
+        CLIENT_SECRET,
+        'correct horse battery staple',
+        SECRET_INFO.hint!,
+        'Secret',
+        'secret',
+        'hint',
+        'isSet',
+        'expiresAt',
+        '2026',
+      ]) {
         assert.ok(!text.includes(forbidden), `export contains ${forbidden}: ${text}`);
       }
       assert.deepEqual(Object.keys(form).sort(), ['configuration', 'description', 'name', 'type', 'url', 'userName']);
@@ -203,14 +218,24 @@ describe('round trip: export, then import with the password', () => {
       for (const clientAuthType of Object.values(ClientAuthType)) {
         const base = oauth2View({ tls, port: tls === TlsMode.IMPLICIT_TLS ? 465 : 587 });
         if (base.auth.kind !== 'oauth2ClientCredentials') assert.fail('expected OAuth2');
-        const view: ConnectionView = { ...base, auth: { ...base.auth, clientAuthType, scope: 'api://custom/.default' } };
+        const view: ConnectionView = {
+          ...base,
+          auth: { ...base.auth, clientAuthType, scope: 'api://custom/.default' },
+        };
         assertSameSettings(roundTrip(view, CLIENT_SECRET), view);
       }
     }
   });
 
   it('gives back an IPv6 host, a CA certificate, a missing display name and description', () => {
-    const view = basicView({ host: '2001:db8::25', port: 465, tls: TlsMode.STARTTLS, caCertificate: CA_PEM, fromDisplayName: null, description: null });
+    const view = basicView({
+      host: '2001:db8::25',
+      port: 465,
+      tls: TlsMode.STARTTLS,
+      caCertificate: CA_PEM,
+      fromDisplayName: null,
+      description: null,
+    });
     assertSameSettings(roundTrip(view, 'pw'), view);
   });
 

@@ -49,7 +49,9 @@ export function oauth2Form(overrides: Partial<ConnectionFormFields> = {}): Conne
 
 /** A basic form whose configuration is the given object (serialised) or text. */
 export function withConfiguration(configuration: string | Record<string, unknown>): ConnectionFormFields {
-  return basicForm({ configuration: typeof configuration === 'string' ? configuration : JSON.stringify(configuration) });
+  return basicForm({
+    configuration: typeof configuration === 'string' ? configuration : JSON.stringify(configuration),
+  });
 }
 
 export function accept(form: ConnectionFormFields): NewConnection {
@@ -70,14 +72,13 @@ export function assertError(errors: FieldError[], path: string, ...fragments: st
   const onPath = errors.filter((e) => e.path === path);
   assert.ok(onPath.length > 0, `no error on path ${path}; errors: ${JSON.stringify(errors, null, 2)}`);
   const match = onPath.find((e) => fragments.every((f) => e.message.includes(f)));
-  assert.ok(match, `no error on ${path} containing ${JSON.stringify(fragments)}; got ${JSON.stringify(onPath, null, 2)}`);
+  assert.ok(
+    match,
+    `no error on ${path} containing ${JSON.stringify(fragments)}; got ${JSON.stringify(onPath, null, 2)}`,
+  );
   return match;
 }
 
 export function assertOnlyPaths(errors: FieldError[], paths: string[]): void {
-  assert.deepEqual(
-    errors.map((e) => e.path).sort(),
-    [...paths].sort(),
-    `errors: ${JSON.stringify(errors, null, 2)}`,
-  );
+  assert.deepEqual(errors.map((e) => e.path).sort(), [...paths].sort(), `errors: ${JSON.stringify(errors, null, 2)}`);
 }

@@ -35,7 +35,9 @@ function oauth2With(config: Record<string, unknown>) {
 
 describe('the documented forms', () => {
   it('accepts Method 1 (Basic) verbatim, with the exact mapping', () => {
-    const sut = accept(basicForm({ description: '  Reports mailbox  ', name: ' Default ', url: ' smtp.outlook.com:587 ' }));
+    const sut = accept(
+      basicForm({ description: '  Reports mailbox  ', name: ' Default ', url: ' smtp.outlook.com:587 ' }),
+    );
     const expected: NewConnection = {
       type: ConnectionType.SMTP,
       name: 'Default',
@@ -86,14 +88,22 @@ describe('the documented forms', () => {
 
   it('finds placeholders in any case, anywhere in the value', () => {
     const errors = refuse(
-      oauth2With({ ...OAUTH2, ClientID: 'id-your_client_id', TokenUrl: 'https://login.microsoftonline.com/Your_Tenant_Id/oauth2/v2.0/token' }),
+      oauth2With({
+        ...OAUTH2,
+        ClientID: 'id-your_client_id',
+        TokenUrl: 'https://login.microsoftonline.com/Your_Tenant_Id/oauth2/v2.0/token',
+      }),
     );
     assertError(errors, 'configuration.ClientID', 'YOUR_CLIENT_ID');
     assertError(errors, 'configuration.TokenUrl', 'YOUR_TENANT_ID');
   });
 
   it('keeps the fixture configurations as documented (standard JSON, documented keys)', () => {
-    assert.deepEqual(Object.keys(JSON.parse(DOCUMENTED_BASIC_CONFIGURATION)), ['UseSsl', 'FromDisplayName', 'FromAddress']);
+    assert.deepEqual(Object.keys(JSON.parse(DOCUMENTED_BASIC_CONFIGURATION)), [
+      'UseSsl',
+      'FromDisplayName',
+      'FromAddress',
+    ]);
     assert.equal(Object.keys(JSON.parse(DOCUMENTED_OAUTH2_CONFIGURATION)).length, 9);
   });
 });
@@ -155,7 +165,16 @@ describe('form fields', () => {
     });
     assert.deepEqual(
       errors.map((e) => e.path),
-      ['type', 'name', 'url', 'userName', 'password', 'configuration.UseSsl', 'configuration.FromAddress', 'configuration.AuthType'],
+      [
+        'type',
+        'name',
+        'url',
+        'userName',
+        'password',
+        'configuration.UseSsl',
+        'configuration.FromAddress',
+        'configuration.AuthType',
+      ],
     );
   });
 });
@@ -207,16 +226,32 @@ describe('TlsMode extension key', () => {
     for (const mode of Object.values(TlsMode)) {
       assert.equal(accept(withConfiguration({ ...FROM, TlsMode: mode.toLowerCase() })).tls, mode);
     }
-    assert.equal(accept(withConfiguration({ ...FROM, tlsmode: 'implicit-tls', UseSsl: true })).tls, TlsMode.IMPLICIT_TLS);
+    assert.equal(
+      accept(withConfiguration({ ...FROM, tlsmode: 'implicit-tls', UseSsl: true })).tls,
+      TlsMode.IMPLICIT_TLS,
+    );
   });
 
   it('refuses a mode that contradicts UseSsl', () => {
-    assertError(refuse(withConfiguration({ ...FROM, UseSsl: true, TlsMode: 'NONE' })), 'configuration.TlsMode', 'contradicts');
-    assertError(refuse(withConfiguration({ ...FROM, UseSsl: false, TlsMode: 'STARTTLS' })), 'configuration.TlsMode', 'contradicts');
+    assertError(
+      refuse(withConfiguration({ ...FROM, UseSsl: true, TlsMode: 'NONE' })),
+      'configuration.TlsMode',
+      'contradicts',
+    );
+    assertError(
+      refuse(withConfiguration({ ...FROM, UseSsl: false, TlsMode: 'STARTTLS' })),
+      'configuration.TlsMode',
+      'contradicts',
+    );
   });
 
   it('refuses an unknown mode, listing the modes', () => {
-    assertError(refuse(withConfiguration({ ...FROM, TlsMode: 'SSL' })), 'configuration.TlsMode', 'IMPLICIT_TLS', 'OPPORTUNISTIC');
+    assertError(
+      refuse(withConfiguration({ ...FROM, TlsMode: 'SSL' })),
+      'configuration.TlsMode',
+      'IMPLICIT_TLS',
+      'OPPORTUNISTIC',
+    );
   });
 });
 
@@ -247,13 +282,28 @@ describe('keys', () => {
     const errors = refuse(withConfiguration({ UseSSl2: true, ...FROM }));
     assertOnlyPaths(errors, ['configuration.UseSSl2']);
     assert.equal(errors[0].message, 'Unknown key "UseSSl2" — did you mean "UseSsl"?');
-    assertError(refuse(withConfiguration({ ...FROM, FromDisplayNme: 'x' })), 'configuration.FromDisplayNme', 'did you mean "FromDisplayName"');
+    assertError(
+      refuse(withConfiguration({ ...FROM, FromDisplayNme: 'x' })),
+      'configuration.FromDisplayNme',
+      'did you mean "FromDisplayName"',
+    );
     assertError(refuse(oauth2With({ ...OAUTH2, TokenUri: 'x' })), 'configuration.TokenUri', 'did you mean "TokenUrl"');
-    assertError(refuse(withConfiguration({ ...FROM, EnableSsl: true })), 'configuration.EnableSsl', 'did you mean "UseSsl"');
+    assertError(
+      refuse(withConfiguration({ ...FROM, EnableSsl: true })),
+      'configuration.EnableSsl',
+      'did you mean "UseSsl"',
+    );
   });
 
   it('refuse an unknown key far from every known key, listing the known keys', () => {
-    assertError(refuse(withConfiguration({ ...FROM, Colour: 'blue' })), 'configuration.Colour', 'known keys are', '"UseSsl"', '"ClientAuthType"', '"TlsMode"');
+    assertError(
+      refuse(withConfiguration({ ...FROM, Colour: 'blue' })),
+      'configuration.Colour',
+      'known keys are',
+      '"UseSsl"',
+      '"ClientAuthType"',
+      '"TlsMode"',
+    );
   });
 
   it('refuse secrets and form fields typed into Configuration, pointing at the right field', () => {
@@ -267,7 +317,14 @@ describe('keys', () => {
   it('refuse a key given twice in different cases', () => {
     const errors = refuse(withConfiguration('{ "UseSsl": true, "FromAddress": "reports@acme.com", "useSSL": false }'));
     assertOnlyPaths(errors, ['configuration.UseSsl']);
-    assertError(errors, 'configuration.UseSsl', 'given twice', 'line 1, column 3', 'line 1, column 54', 'keep only one');
+    assertError(
+      errors,
+      'configuration.UseSsl',
+      'given twice',
+      'line 1, column 3',
+      'line 1, column 54',
+      'keep only one',
+    );
   });
 
   it('refuse a key given twice in the same case (JSON.parse would keep the last silently)', () => {
@@ -278,25 +335,45 @@ describe('keys', () => {
 
 describe('value types', () => {
   it('refuse a non-text value for a text key', () => {
-    assertError(refuse(withConfiguration({ FromAddress: { a: 1 } })), 'configuration.FromAddress', 'text in double quotes', 'not an object');
-    assertError(refuse(withConfiguration({ ...FROM, FromDisplayName: 42 })), 'configuration.FromDisplayName', 'not a number');
+    assertError(
+      refuse(withConfiguration({ FromAddress: { a: 1 } })),
+      'configuration.FromAddress',
+      'text in double quotes',
+      'not an object',
+    );
+    assertError(
+      refuse(withConfiguration({ ...FROM, FromDisplayName: 42 })),
+      'configuration.FromDisplayName',
+      'not a number',
+    );
     assertError(refuse(oauth2With({ ...OAUTH2, ClientID: ['x'] })), 'configuration.ClientID', 'not a list');
     assertError(refuse(oauth2With({ ...OAUTH2, Scope: true })), 'configuration.Scope', 'text in double quotes');
   });
 
   it('refuse a FromAddress that is not a plain address', () => {
-    assertError(refuse(withConfiguration({ FromAddress: 'ACME <reports@acme.com>' })), 'configuration.FromAddress', 'plain email address');
+    assertError(
+      refuse(withConfiguration({ FromAddress: 'ACME <reports@acme.com>' })),
+      'configuration.FromAddress',
+      'plain email address',
+    );
   });
 
   it('refuse a TokenUrl that is not an absolute URL', () => {
-    assertError(refuse(oauth2With({ ...OAUTH2, TokenUrl: 'login.microsoftonline.com/x' })), 'configuration.TokenUrl', 'full address');
+    assertError(
+      refuse(oauth2With({ ...OAUTH2, TokenUrl: 'login.microsoftonline.com/x' })),
+      'configuration.TokenUrl',
+      'full address',
+    );
   });
 
   it('take null and "" for an optional key as absent', () => {
     const sut = accept(oauth2With({ ...OAUTH2, FromDisplayName: '', Scope: null, ClientAuthType: null, UseSsl: null }));
     assert.equal(sut.fromDisplayName, null);
     assert.equal(sut.tls, null);
-    assert.equal(sut.auth.kind === 'oauth2ClientCredentials' && sut.auth.scope, 'https://outlook.office365.com/.default');
+    assert.equal(
+      sut.auth.kind === 'oauth2ClientCredentials' && sut.auth.scope,
+      'https://outlook.office365.com/.default',
+    );
   });
 });
 
@@ -307,7 +384,12 @@ describe('auth method', () => {
   });
 
   it('refuses an AuthType other than OAuth2 or Basic', () => {
-    assertError(refuse(withConfiguration({ ...FROM, AuthType: 'NTLM' })), 'configuration.AuthType', '"OAuth2"', '"Basic"');
+    assertError(
+      refuse(withConfiguration({ ...FROM, AuthType: 'NTLM' })),
+      'configuration.AuthType',
+      '"OAuth2"',
+      '"Basic"',
+    );
   });
 
   it('refuses OAuth2 keys without AuthType, asking for "AuthType": "OAuth2"', () => {
@@ -325,12 +407,19 @@ describe('auth method', () => {
 
   it('refuses a GrantType other than ClientCredentials', () => {
     for (const grant of ['AuthorizationCode', 'Password', 'client-credential']) {
-      assertError(refuse(oauth2With({ ...OAUTH2, GrantType: grant })), 'configuration.GrantType', 'must be "ClientCredentials"');
+      assertError(
+        refuse(oauth2With({ ...OAUTH2, GrantType: grant })),
+        'configuration.GrantType',
+        'must be "ClientCredentials"',
+      );
     }
   });
 
   it('accepts the RFC 6749 spelling client_credentials, and a missing GrantType (the only grant there is)', () => {
-    assert.equal(accept(oauth2With({ ...OAUTH2, GrantType: 'client_credentials' })).auth.kind, 'oauth2ClientCredentials');
+    assert.equal(
+      accept(oauth2With({ ...OAUTH2, GrantType: 'client_credentials' })).auth.kind,
+      'oauth2ClientCredentials',
+    );
     const { GrantType: _omit, ...noGrant } = OAUTH2;
     assert.equal(accept(oauth2With(noGrant)).auth.kind, 'oauth2ClientCredentials');
   });
@@ -368,20 +457,44 @@ describe('ClientAuthType spellings', () => {
   };
 
   it('maps header-style spellings, in any case, to BASIC_AUTH_HEADER', () => {
-    for (const s of ['SendClientCredentialsInHeader', 'BasicAuthHeader', 'BasicAuth', 'Header', 'header', 'BASIC_AUTH_HEADER', 'basic-auth', 'AuthorizationHeader', 'client_secret_basic']) {
+    for (const s of [
+      'SendClientCredentialsInHeader',
+      'BasicAuthHeader',
+      'BasicAuth',
+      'Header',
+      'header',
+      'BASIC_AUTH_HEADER',
+      'basic-auth',
+      'AuthorizationHeader',
+      'client_secret_basic',
+    ]) {
       assert.equal(clientAuthTypeOf(s), ClientAuthType.BASIC_AUTH_HEADER, s);
     }
   });
 
   it('maps body-style spellings to SEND_CLIENT_CREDENTIALS_IN_BODY', () => {
-    for (const s of ['SendClientCredentialsInBody', 'sendclientcredentialsinbody', 'Body', 'SEND_CLIENT_CREDENTIALS_IN_BODY', 'client_secret_post']) {
+    for (const s of [
+      'SendClientCredentialsInBody',
+      'sendclientcredentialsinbody',
+      'Body',
+      'SEND_CLIENT_CREDENTIALS_IN_BODY',
+      'client_secret_post',
+    ]) {
       assert.equal(clientAuthTypeOf(s), ClientAuthType.SEND_CLIENT_CREDENTIALS_IN_BODY, s);
     }
   });
 
   it('refuses anything else, naming the accepted spellings', () => {
     const errors = refuse(oauth2With({ ...OAUTH2, ClientAuthType: 'InQuery' }));
-    assertError(errors, 'configuration.ClientAuthType', '"SendClientCredentialsInBody"', '"SendClientCredentialsInHeader"', '"BasicAuthHeader"', '"BasicAuth"', '"Header"');
+    assertError(
+      errors,
+      'configuration.ClientAuthType',
+      '"SendClientCredentialsInBody"',
+      '"SendClientCredentialsInHeader"',
+      '"BasicAuthHeader"',
+      '"BasicAuth"',
+      '"Header"',
+    );
   });
 });
 
@@ -414,7 +527,9 @@ describe('configuration as a whole', () => {
   });
 
   it('refuses a missing closing quote on a value, pointing where it belongs', () => {
-    const errors = refuse(withConfiguration('{ "UseSsl" : true, "FromDisplayName" : "ACME Reporting, "FromAddress" : "reports@acme.com" }'));
+    const errors = refuse(
+      withConfiguration('{ "UseSsl" : true, "FromDisplayName" : "ACME Reporting, "FromAddress" : "reports@acme.com" }'),
+    );
     assertError(errors, 'configuration', 'line 1, column 55', 'closing quote is missing after ACME Reporting');
   });
 
@@ -429,9 +544,21 @@ describe('configuration as a whole', () => {
   });
 
   it('refuses smart quotes pasted from a document, asking for straight quotes', () => {
-    const smart = DOCUMENTED_BASIC_CONFIGURATION.replace(/"/g, (_q, offset: number) => (offset % 2 === 0 ? '\u201C' : '\u201D'));
-    assertError(refuse(withConfiguration(smart)), 'configuration', 'line 1, column 3', 'replace curly quotes with straight " quotes');
-    assertError(refuse(withConfiguration('{ \u2018UseSsl\u2019 : true }')), 'configuration', 'line 1, column 3', 'replace curly quotes with straight " quotes');
+    const smart = DOCUMENTED_BASIC_CONFIGURATION.replace(/"/g, (_q, offset: number) =>
+      offset % 2 === 0 ? '\u201C' : '\u201D',
+    );
+    assertError(
+      refuse(withConfiguration(smart)),
+      'configuration',
+      'line 1, column 3',
+      'replace curly quotes with straight " quotes',
+    );
+    assertError(
+      refuse(withConfiguration('{ \u2018UseSsl\u2019 : true }')),
+      'configuration',
+      'line 1, column 3',
+      'replace curly quotes with straight " quotes',
+    );
     // one curly quote among straight ones
     assertError(
       refuse(withConfiguration('{ "UseSsl\u201D : true, "FromAddress" : "reports@acme.com" }')),
@@ -446,15 +573,32 @@ describe('configuration as a whole', () => {
   });
 
   it('refuses a missing comma, True/False, unquoted keys and comments, each with line and column', () => {
-    assertError(refuse(withConfiguration('{ "UseSsl" : true "FromAddress" : "a@b.c" }')), 'configuration', 'line 1, column 19', 'comma is missing');
+    assertError(
+      refuse(withConfiguration('{ "UseSsl" : true "FromAddress" : "a@b.c" }')),
+      'configuration',
+      'line 1, column 19',
+      'comma is missing',
+    );
     assertError(refuse(withConfiguration('{ "UseSsl" : True }')), 'configuration', 'line 1, column 14', 'lower case');
-    assertError(refuse(withConfiguration('{ UseSsl : true }')), 'configuration', 'line 1, column 3', 'double quotes, "UseSsl"');
-    assertError(refuse(withConfiguration('{ "UseSsl" : true } // Basic')), 'configuration', 'line 1, column 21', 'comments');
+    assertError(
+      refuse(withConfiguration('{ UseSsl : true }')),
+      'configuration',
+      'line 1, column 3',
+      'double quotes, "UseSsl"',
+    );
+    assertError(
+      refuse(withConfiguration('{ "UseSsl" : true } // Basic')),
+      'configuration',
+      'line 1, column 21',
+      'comments',
+    );
     assertError(refuse(withConfiguration('{ "UseSsl" : true ')), 'configuration', 'line 1, column 1', 'never closed');
   });
 
   it('forgives invisible spaces pasted from web pages between tokens', () => {
-    const sut = accept(withConfiguration('\uFEFF{\u00A0"UseSsl" :\u00A0true, "FromAddress" : "reports@acme.com"\u200B }'));
+    const sut = accept(
+      withConfiguration('\uFEFF{\u00A0"UseSsl" :\u00A0true, "FromAddress" : "reports@acme.com"\u200B }'),
+    );
     assert.equal(sut.fromAddress, 'reports@acme.com');
   });
 
@@ -464,12 +608,23 @@ describe('configuration as a whole', () => {
   });
 
   it('refuses an oversized configuration without parsing it', () => {
-    assertError(refuse(withConfiguration(`{ "FromAddress": "${'a'.repeat(70_000)}@b.c" }`)), 'configuration', 'longer than');
+    assertError(
+      refuse(withConfiguration(`{ "FromAddress": "${'a'.repeat(70_000)}@b.c" }`)),
+      'configuration',
+      'longer than',
+    );
   });
 
   it('reports every wrong key at once', () => {
     const errors = refuse(
-      oauth2With({ ...OAUTH2, UseSsl: 2, GrantType: 'Password', ClientAuthType: 'x', ClientID: 'YOUR_CLIENT_ID', Extra: 1 }),
+      oauth2With({
+        ...OAUTH2,
+        UseSsl: 2,
+        GrantType: 'Password',
+        ClientAuthType: 'x',
+        ClientID: 'YOUR_CLIENT_ID',
+        Extra: 1,
+      }),
     );
     assertOnlyPaths(errors, [
       'configuration.UseSsl',
@@ -481,7 +636,20 @@ describe('configuration as a whole', () => {
   });
 
   it('returns a result, never throws, on arbitrary text', () => {
-    const samples = ['{', '}', '{"a":', '{"a":1,,}', '{"a" 1}', '[', '{"\\x": 1}', '{"a": -}', '{"a": 01}', '{"a": "\u0001"}', '{{}}', '[{]}'];
+    const samples = [
+      '{',
+      '}',
+      '{"a":',
+      '{"a":1,,}',
+      '{"a" 1}',
+      '[',
+      '{"\\x": 1}',
+      '{"a": -}',
+      '{"a": 01}',
+      '{"a": "\u0001"}',
+      '{{}}',
+      '[{]}',
+    ];
     for (const s of samples) {
       const result = formToNewConnection(withConfiguration(s));
       assert.equal(result.ok, false, s);

@@ -12,7 +12,9 @@ describe('mapped documented forms against the service checks', () => {
       const result = checkNewConnection(accept(form), { allowedTokenHosts: DEFAULT_ALLOWED_TOKEN_HOSTS });
       assert.ok(result.ok, JSON.stringify(result));
     }
-    const implicit = checkNewConnection(accept(basicForm({ url: 'smtp.acme.com:465' })), { allowedTokenHosts: DEFAULT_ALLOWED_TOKEN_HOSTS });
+    const implicit = checkNewConnection(accept(basicForm({ url: 'smtp.acme.com:465' })), {
+      allowedTokenHosts: DEFAULT_ALLOWED_TOKEN_HOSTS,
+    });
     assert.equal(implicit.ok && implicit.value.tls, TlsMode.IMPLICIT_TLS);
   });
 });

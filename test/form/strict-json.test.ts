@@ -72,7 +72,9 @@ describe('parseJsonWithPositions', () => {
   });
 
   it('keeps an apostrophe ’ inside text', () => {
-    assert.deepEqual(plain(parse('{"FromDisplayName": "ACME\u2019s reports"}')), { FromDisplayName: 'ACME\u2019s reports' });
+    assert.deepEqual(plain(parse('{"FromDisplayName": "ACME\u2019s reports"}')), {
+      FromDisplayName: 'ACME\u2019s reports',
+    });
   });
 
   it('stops deep nesting with an error instead of overflowing the stack', () => {

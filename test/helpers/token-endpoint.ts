@@ -95,7 +95,10 @@ const TENANTS = new Map<string, string>([
 export function entraError(status: number, error: string, code: number, description: string): Answer {
   const traceId = randomUUID();
   const correlationId = randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
   return {
     status,
     body: {
@@ -115,7 +118,9 @@ const base64url = (value: string | Buffer): string => Buffer.from(value).toStrin
 export async function startTokenEndpoint(options: TokenEndpointOptions = {}): Promise<TokenEndpoint> {
   const ca = options.ca ?? createTestCa();
   const leaf = ca.issue(['localhost', '127.0.0.1']);
-  const clients: RegisteredClient[] = [...(options.clients ?? [{ clientId: TEST_CLIENT_ID, secret: TEST_CLIENT_SECRET }])];
+  const clients: RegisteredClient[] = [
+    ...(options.clients ?? [{ clientId: TEST_CLIENT_ID, secret: TEST_CLIENT_SECRET }]),
+  ];
   const requests: RecordedRequest[] = [];
   const issuedTokens: IssuedToken[] = [];
   let origin = '';
@@ -127,57 +132,108 @@ export async function startTokenEndpoint(options: TokenEndpointOptions = {}): Pr
       endpoint.tokenStyle === 'jwt'
         ? [
             base64url(JSON.stringify({ typ: 'JWT', alg: 'RS256' })),
-            base64url(JSON.stringify({ aud: scope.replace(/\/\.default$/, ''), appid: clientId, tid: tenant, exp: Math.floor(expiresAt.getTime() / 1000), jti: randomUUID() })),
+            base64url(
+              JSON.stringify({
+                aud: scope.replace(/\/\.default$/, ''),
+                appid: clientId,
+                tid: tenant,
+                exp: Math.floor(expiresAt.getTime() / 1000),
+                jti: randomUUID(),
+              }),
+            ),
             base64url(randomBytes(32)),
           ].join('.')
         : base64url(randomBytes(48));
     issuedTokens.push({ accessToken, clientId, tenant, scope, expiresAt });
-    return { status: 200, body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken } };
+    return {
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken },
+    };
   };
 
   const microsoftToken = (tenantSegment: string, form: URLSearchParams, creds: Credentials): Answer => {
     const tenant = TENANTS.get(tenantSegment.toLowerCase()) ?? TENANTS.get(tenantSegment);
     if (!tenant) {
-      return entraError(400, 'invalid_request', 90002, `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
+      return entraError(
+        400,
+        'invalid_request',
+        90002,
+        `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+      );
     }
     if (form.get('grant_type') !== 'client_credentials') {
       return entraError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
     }
     const clientId = creds.clientId ?? '';
-    const registered = clients.filter((c) => c.clientId === clientId && (TENANTS.get(c.tenant ?? TEST_TENANT_ID) ?? c.tenant) === tenant);
+    const registered = clients.filter(
+      (c) => c.clientId === clientId && (TENANTS.get(c.tenant ?? TEST_TENANT_ID) ?? c.tenant) === tenant,
+    );
     if (registered.length === 0) {
-      return entraError(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenantSegment}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+      return entraError(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory '${tenantSegment}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      );
     }
     if (creds.secret === null) {
-      return entraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+      return entraError(
+        401,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     }
     const match = registered.find((c) => c.secret === creds.secret);
     if (!match) {
-      return entraError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+      return entraError(
+        401,
+        'invalid_client',
+        7000215,
+        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+      );
     }
     if (match.secretExpired) {
-      return entraError(401, 'invalid_client', 7000222, `The provided client secret keys for app '${clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`);
+      return entraError(
+        401,
+        'invalid_client',
+        7000222,
+        `The provided client secret keys for app '${clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+      );
     }
     const scope = form.get('scope') ?? '';
     if (scope === '') {
       return entraError(400, 'invalid_scope', 70011, "The provided request must include a 'scope' input parameter.");
     }
     if (!scope.split(' ').every((s) => s.endsWith('/.default'))) {
-      return entraError(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+      return entraError(
+        400,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
     }
     return issue(clientId, tenant, scope);
   };
 
   const genericToken = (form: URLSearchParams, creds: Credentials): Answer => {
     const mode = endpoint.genericClientAuth;
-    if (form.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type' } };
+    if (form.get('grant_type') !== 'client_credentials')
+      return { status: 400, body: { error: 'unsupported_grant_type' } };
     const wrongMethod =
-      creds.in === 'none' || creds.in === 'both' ||
+      creds.in === 'none' ||
+      creds.in === 'both' ||
       (mode === 'client_secret_basic' && creds.in !== 'basic') ||
       (mode === 'client_secret_post' && creds.in !== 'body');
     const match = clients.find((c) => c.clientId === creds.clientId && c.secret === creds.secret);
     if (wrongMethod || !match) {
-      return { status: 401, body: { error: 'invalid_client', error_description: `Client authentication failed (this server uses ${mode}).` } };
+      return {
+        status: 401,
+        body: {
+          error: 'invalid_client',
+          error_description: `Client authentication failed (this server uses ${mode}).`,
+        },
+      };
     }
     return issue(match.clientId, null, form.get('scope') ?? '');
   };
@@ -190,7 +246,12 @@ export async function startTokenEndpoint(options: TokenEndpointOptions = {}): Pr
       const segments = url.pathname.split('/').filter((s) => s !== '');
       const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
       const creds = readCredentials(form, req.headers.authorization);
-      const isMicrosoftToken = req.method === 'POST' && segments.length === 4 && segments[1] === 'oauth2' && segments[2] === 'v2.0' && segments[3] === 'token';
+      const isMicrosoftToken =
+        req.method === 'POST' &&
+        segments.length === 4 &&
+        segments[1] === 'oauth2' &&
+        segments[2] === 'v2.0' &&
+        segments[3] === 'token';
       const isGenericToken = req.method === 'POST' && url.pathname === '/token';
       const record = (status: number): void => {
         requests.push({
@@ -211,11 +272,22 @@ export async function startTokenEndpoint(options: TokenEndpointOptions = {}): Pr
       let answer: Answer;
       if (isMicrosoftToken) answer = microsoftToken(decodeURIComponent(segments[0]!), form, creds);
       else if (isGenericToken) answer = genericToken(form, creds);
-      else if (req.method === 'GET' && segments.length === 4 && url.pathname.endsWith('/v2.0/.well-known/openid-configuration')) {
+      else if (
+        req.method === 'GET' &&
+        segments.length === 4 &&
+        url.pathname.endsWith('/v2.0/.well-known/openid-configuration')
+      ) {
         answer = openIdConfiguration(origin, decodeURIComponent(segments[0]!));
       } else if (req.method === 'GET' && url.pathname === '/common/discovery/instance') {
         const host = new URL(origin).host;
-        answer = { status: 200, body: { tenant_discovery_endpoint: `${origin}/common/v2.0/.well-known/openid-configuration`, 'api-version': '1.1', metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }] } };
+        answer = {
+          status: 200,
+          body: {
+            tenant_discovery_endpoint: `${origin}/common/v2.0/.well-known/openid-configuration`,
+            'api-version': '1.1',
+            metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+          },
+        };
       } else answer = { status: 404, body: { error: 'not_found' } };
       record(answer.status);
       res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -237,7 +309,8 @@ export async function startTokenEndpoint(options: TokenEndpointOptions = {}): Pr
       return requests.filter((r) => r.method === 'POST').length;
     },
     issuedTokens,
-    isIssued: (accessToken) => issuedTokens.some((t) => t.accessToken === accessToken && t.expiresAt.getTime() > Date.now()),
+    isIssued: (accessToken) =>
+      issuedTokens.some((t) => t.accessToken === accessToken && t.expiresAt.getTime() > Date.now()),
     addClient: (client) => {
       clients.push(client);
     },
@@ -257,7 +330,12 @@ export async function startTokenEndpoint(options: TokenEndpointOptions = {}): Pr
 function openIdConfiguration(origin: string, tenantSegment: string): Answer {
   const tenant = TENANTS.get(tenantSegment.toLowerCase());
   if (!tenant) {
-    return entraError(400, 'invalid_tenant', 90002, `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    return entraError(
+      400,
+      'invalid_tenant',
+      90002,
+      `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
   }
   const base = `${origin}/${tenantSegment}`;
   return {

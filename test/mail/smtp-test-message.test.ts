@@ -6,7 +6,10 @@ import { TEST_EMAIL_SUBJECT } from '../../src/mail/smtp-test.js';
 import { startSmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
 import { basic, reply, sut, testCa } from './mail-test-context.js';
 
-async function withSink<T>(options: Omit<SmtpSinkOptions, 'ca'>, fn: (sink: Awaited<ReturnType<typeof startSmtpSink>>) => Promise<T>) {
+async function withSink<T>(
+  options: Omit<SmtpSinkOptions, 'ca'>,
+  fn: (sink: Awaited<ReturnType<typeof startSmtpSink>>) => Promise<T>,
+) {
   const sink = await startSmtpSink({ ca: testCa(), ...options });
   try {
     return await fn(sink);
@@ -73,16 +76,28 @@ test('rejections map to SENDER, RECIPIENT and MESSAGE', async (t) => {
 });
 
 test('Exchange SendAs denied: 5.2.252 after DATA and 5.7.60 at MAIL FROM', async () => {
-  await withSink({ tls: 'starttls', rejectData: reply(554, '5.2.252 SendAsDenied; app@contoso.com not allowed to send as boss@contoso.com') }, async (sink) => {
-    const outcome = await sut(sink, { tls: TlsMode.STARTTLS });
-    assert.equal(outcome.stage, TestStage.MESSAGE);
-    assert.equal(outcome.enhancedCode, '5.2.252');
-    assert.match(outcome.hint ?? '', /Send As/);
-  });
-  await withSink({ tls: 'starttls', rejectMailFrom: reply(550, '5.7.60 SMTP; Client does not have permissions to send as this sender') }, async (sink) => {
-    const outcome = await sut(sink, { tls: TlsMode.STARTTLS });
-    assert.equal(outcome.stage, TestStage.SENDER);
-    assert.equal(outcome.enhancedCode, '5.7.60');
-    assert.match(outcome.hint ?? '', /fromAddress must|Set fromAddress/);
-  });
+  await withSink(
+    {
+      tls: 'starttls',
+      rejectData: reply(554, '5.2.252 SendAsDenied; app@contoso.com not allowed to send as boss@contoso.com'),
+    },
+    async (sink) => {
+      const outcome = await sut(sink, { tls: TlsMode.STARTTLS });
+      assert.equal(outcome.stage, TestStage.MESSAGE);
+      assert.equal(outcome.enhancedCode, '5.2.252');
+      assert.match(outcome.hint ?? '', /Send As/);
+    },
+  );
+  await withSink(
+    {
+      tls: 'starttls',
+      rejectMailFrom: reply(550, '5.7.60 SMTP; Client does not have permissions to send as this sender'),
+    },
+    async (sink) => {
+      const outcome = await sut(sink, { tls: TlsMode.STARTTLS });
+      assert.equal(outcome.stage, TestStage.SENDER);
+      assert.equal(outcome.enhancedCode, '5.7.60');
+      assert.match(outcome.hint ?? '', /fromAddress must|Set fromAddress/);
+    },
+  );
 });

@@ -28,7 +28,11 @@ test('success in every TLS mode against a matching sink', async (t) => {
         assert.equal(sink.messages.length, 1);
         assert.equal(sink.authAttempts.length, 1);
         assert.equal(outcome.transcript.includes('C: STARTTLS'), c.sink === 'starttls');
-        assert.equal(outcome.transcript.some((l) => l.startsWith('* Secure connection')) || outcome.transcript.includes('* Connection upgraded with STARTTLS'), c.secure);
+        assert.equal(
+          outcome.transcript.some((l) => l.startsWith('* Secure connection')) ||
+            outcome.transcript.includes('* Connection upgraded with STARTTLS'),
+          c.secure,
+        );
       } finally {
         await sink.close();
       }
@@ -71,7 +75,10 @@ test('a certificate the client cannot verify: TLS stage, hint about caCertificat
     await sink.close();
     await starttls.close();
   });
-  for (const [target, tls] of [[sink, TlsMode.IMPLICIT_TLS], [starttls, TlsMode.STARTTLS]] as const) {
+  for (const [target, tls] of [
+    [sink, TlsMode.IMPLICIT_TLS],
+    [starttls, TlsMode.STARTTLS],
+  ] as const) {
     const outcome = await sut(target, { tls, trustCa: false });
     assert.equal(outcome.stage, TestStage.TLS, JSON.stringify(outcome, null, 2));
     assert.equal(outcome.errorCode, 'TLS_UNTRUSTED_CERTIFICATE');
@@ -120,10 +127,13 @@ test('a server that accepts but never greets: CONNECT stage with GREETING_TIMEOU
   const { port } = server.address() as AddressInfo;
   try {
     const started = Date.now();
-    const outcome = await sut({ host: '127.0.0.1', port }, {
-      tls: TlsMode.STARTTLS,
-      timeouts: { greetingMs: 300, connectionMs: 2_000 },
-    });
+    const outcome = await sut(
+      { host: '127.0.0.1', port },
+      {
+        tls: TlsMode.STARTTLS,
+        timeouts: { greetingMs: 300, connectionMs: 2_000 },
+      },
+    );
     assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
     assert.equal(outcome.stage, TestStage.CONNECT);
     assert.equal(outcome.errorCode, 'GREETING_TIMEOUT');

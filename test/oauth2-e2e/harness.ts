@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { startSmtpSink, type AuthAttempt, type SmtpReply, type SmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.js';
+import {
+  startSmtpSink,
+  type AuthAttempt,
+  type SmtpReply,
+  type SmtpSink,
+  type SmtpSinkOptions,
+} from '../helpers/smtp-sink.js';
 import { startTestApp, type GraphQLResponse, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 import type { TokenEndpoint } from '../helpers/token-endpoint.js';
 
@@ -16,7 +22,10 @@ export const SMTP_SCOPE = 'https://outlook.office365.com/.default';
 
 /** What Exchange Online answers, word for word where it matters (the enhanced status code). */
 export const EXCHANGE = {
-  authUnsuccessful: { code: 535, message: '5.7.3 Authentication unsuccessful [AM0PR10CA0001.EURPRD10.PROD.OUTLOOK.COM]' },
+  authUnsuccessful: {
+    code: 535,
+    message: '5.7.3 Authentication unsuccessful [AM0PR10CA0001.EURPRD10.PROD.OUTLOOK.COM]',
+  },
   smtpAuthDisabled: {
     code: 535,
     message:
@@ -60,7 +69,8 @@ export async function startExchangeSink(
       const queued = controls.queue.shift();
       if (queued) return queued;
       const token = attempt.accessToken ?? '';
-      const ok = attempt.method === 'XOAUTH2' && attempt.username === mailbox && endpoints.some((e) => e.isIssued(token));
+      const ok =
+        attempt.method === 'XOAUTH2' && attempt.username === mailbox && endpoints.some((e) => e.isIssued(token));
       return ok ? true : EXCHANGE.authUnsuccessful;
     },
   });
@@ -113,7 +123,12 @@ export interface OAuth2Fields {
   secretExpiresAt?: string;
 }
 
-export function oauth2Input(name: string, sink: SmtpSink, auth: OAuth2Fields, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function oauth2Input(
+  name: string,
+  sink: SmtpSink,
+  auth: OAuth2Fields,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     name,
     url: `localhost:${sink.port}`,
@@ -133,7 +148,11 @@ export function ok<T = Record<string, any>>(response: GraphQLResponse<T>): T {
 }
 
 /** The single BAD_USER_INPUT error of a response. */
-export function badInput(response: GraphQLResponse): { message: string; fields: Array<{ path: string; message: string }>; extensions: Record<string, unknown> } {
+export function badInput(response: GraphQLResponse): {
+  message: string;
+  fields: Array<{ path: string; message: string }>;
+  extensions: Record<string, unknown>;
+} {
   assert.equal(response.errors?.length, 1, response.body);
   const error = response.errors![0]!;
   assert.equal(error.extensions.code, 'BAD_USER_INPUT', response.body);
@@ -150,13 +169,23 @@ export function fieldMessage(response: GraphQLResponse, path: string): string {
 
 /** Every form in which a credential could leak into text: raw, base64, base64url, URL-encoded, inside XOAUTH2. */
 export function leakForms(value: string): string[] {
-  const forms = [value, Buffer.from(value).toString('base64'), Buffer.from(value).toString('base64url'), encodeURIComponent(value)];
+  const forms = [
+    value,
+    Buffer.from(value).toString('base64'),
+    Buffer.from(value).toString('base64url'),
+    encodeURIComponent(value),
+  ];
   forms.push(Buffer.from(`user=${MAILBOX}\x01auth=Bearer ${value}\x01\x01`).toString('base64'));
   return [...new Set(forms)];
 }
 
 /** Fails naming the first text that contains any credential in any form (without printing the credential). */
-export function assertNoLeak(texts: readonly string[], credentials: readonly string[], where: string, options: { mayBeEmpty?: boolean } = {}): void {
+export function assertNoLeak(
+  texts: readonly string[],
+  credentials: readonly string[],
+  where: string,
+  options: { mayBeEmpty?: boolean } = {},
+): void {
   if (!options.mayBeEmpty) assert.ok(texts.length > 0, `no ${where} collected: the canary would pass vacuously`);
   for (const credential of credentials) {
     assert.ok(credential.length >= 8, 'canary credentials must be long enough to be unambiguous');

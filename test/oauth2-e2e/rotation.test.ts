@@ -5,7 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTokenEndpoint, TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TENANT_ID, type RegisteredClient, type TokenEndpoint } from '../helpers/token-endpoint.js';
+import {
+  startTokenEndpoint,
+  TEST_CLIENT_ID,
+  TEST_CLIENT_SECRET,
+  TEST_TENANT_ID,
+  type RegisteredClient,
+  type TokenEndpoint,
+} from '../helpers/token-endpoint.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import {
   assertNoLeak,
@@ -43,20 +50,34 @@ describe('secret expiry and rotation without downtime', () => {
   let names = 0;
 
   const posts = () => endpoint.requests.filter((r) => r.method === 'POST');
-  async function create(clientId: string, clientSecret: string, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  async function create(
+    clientId: string,
+    clientSecret: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<Record<string, any>> {
     names += 1;
-    const input = oauth2Input(`Rotation ${names}`, exchange.sink, { clientId, clientSecret, tokenUrl: endpoint.tokenUrl(TEST_TENANT_ID), ...extra });
+    const input = oauth2Input(`Rotation ${names}`, exchange.sink, {
+      clientId,
+      clientSecret,
+      tokenUrl: endpoint.tokenUrl(TEST_TENANT_ID),
+      ...extra,
+    });
     return ok(await app.gql(CREATE, { input })).createConnection;
   }
   const send = async (id: string) => ok(await app.gql(SEND, { id, to: RECIPIENT })).sendTestEmail;
   const get = async (id: string) => ok(await app.gql(GET, { id })).connection;
 
   before(async () => {
-    endpoint = await startTokenEndpoint({ clients: [{ clientId: TEST_CLIENT_ID, secret: TEST_CLIENT_SECRET }, oldSecret] });
+    endpoint = await startTokenEndpoint({
+      clients: [{ clientId: TEST_CLIENT_ID, secret: TEST_CLIENT_SECRET }, oldSecret],
+    });
     exchange = await startExchangeSink([endpoint]);
     basicSink = await startSmtpSink({
       tls: 'starttls',
-      onAuth: (a) => (a.username === MAILBOX && a.password === serverPassword ? true : { code: 535, message: '5.7.8 Authentication credentials invalid' }),
+      onAuth: (a) =>
+        a.username === MAILBOX && a.password === serverPassword
+          ? true
+          : { code: 535, message: '5.7.8 Authentication credentials invalid' },
     });
     app = await startRecordedApp({ env: { OAUTH2_ALLOWED_TOKEN_HOSTS: endpoint.host }, caPems: [endpoint.caPem] });
   });
@@ -77,18 +98,34 @@ describe('secret expiry and rotation without downtime', () => {
     assert.equal(inFive.auth.clientSecret.expiresAt, iso(5));
     assert.equal(undated.auth.clientSecret.expiresAt, null);
 
-    const rotated = ok(await app.gql(ROTATE, { id: undated.id, input: { secret: TEST_CLIENT_SECRET, expiresAt: iso(10) } })).rotateSecret;
+    const rotated = ok(
+      await app.gql(ROTATE, { id: undated.id, input: { secret: TEST_CLIENT_SECRET, expiresAt: iso(10) } }),
+    ).rotateSecret;
     assert.equal(rotated.auth.clientSecret.expiresAt, iso(10));
     assert.equal(rotated.version, undated.version + 1);
 
     const within30 = ok(await app.gql(EXPIRING, { withinDays: 30 })).expiringSecrets as Array<Record<string, any>>;
-    assert.deepEqual(within30.map((c) => c.id), [expired.id, inFive.id, undated.id], 'expired first, then by date; the 60-day one left out');
+    assert.deepEqual(
+      within30.map((c) => c.id),
+      [expired.id, inFive.id, undated.id],
+      'expired first, then by date; the 60-day one left out',
+    );
     const byDefault = ok(await app.gql(EXPIRING, {})).expiringSecrets as Array<Record<string, any>>;
-    assert.deepEqual(byDefault.map((c) => c.id), within30.map((c) => c.id), 'withinDays defaults to 30');
+    assert.deepEqual(
+      byDefault.map((c) => c.id),
+      within30.map((c) => c.id),
+      'withinDays defaults to 30',
+    );
     const within0 = ok(await app.gql(EXPIRING, { withinDays: 0 })).expiringSecrets as Array<Record<string, any>>;
-    assert.deepEqual(within0.map((c) => c.id), [expired.id]);
+    assert.deepEqual(
+      within0.map((c) => c.id),
+      [expired.id],
+    );
     const within90 = ok(await app.gql(EXPIRING, { withinDays: 90 })).expiringSecrets as Array<Record<string, any>>;
-    assert.deepEqual(within90.map((c) => c.id), [expired.id, inFive.id, undated.id, later.id]);
+    assert.deepEqual(
+      within90.map((c) => c.id),
+      [expired.id, inFive.id, undated.id, later.id],
+    );
     assert.equal(badInput(await app.gql(EXPIRING, { withinDays: -1 })).fields[0]!.path, 'withinDays');
   });
 
@@ -120,15 +157,26 @@ describe('secret expiry and rotation without downtime', () => {
     assert.equal(fresh.length, 1, 'the old cached token was dropped: one fresh token request');
     assert.equal(fresh[0]!.status, 200, 'and it succeeded, so it carried the new secret (the old one is refused now)');
     assert.equal(exchange.sink.authAttempts.at(-1)!.accessToken, endpoint.issuedTokens.at(-1)!.accessToken);
-    assert.equal(app.t.app.tokens.stats().msalClients, clientsBefore, "the old secret's MSAL client (and the verification's) were dropped");
+    assert.equal(
+      app.t.app.tokens.stats().msalClients,
+      clientsBefore,
+      "the old secret's MSAL client (and the verification's) were dropped",
+    );
 
     assert.equal((await send(created.id)).ok, true);
     assert.equal(posts().length - afterRotation, 1, 'the new token is cached');
-    assert.ok(posts().slice(afterRotation).every((r) => r.status === 200), 'the old secret was never used again');
+    assert.ok(
+      posts()
+        .slice(afterRotation)
+        .every((r) => r.status === 200),
+      'the old secret was never used again',
+    );
   });
 
   test('OAuth2 rotateSecret(verify) with a bad secret → BAD_USER_INPUT with stage and hint; the old secret stays and works', async () => {
-    const created = await create(TEST_CLIENT_ID, TEST_CLIENT_SECRET, { secretExpiresAt: new Date(Date.now() + 20 * DAY).toISOString() });
+    const created = await create(TEST_CLIENT_ID, TEST_CLIENT_SECRET, {
+      secretExpiresAt: new Date(Date.now() + 20 * DAY).toISOString(),
+    });
     assert.equal((await send(created.id)).ok, true);
     const before = await get(created.id);
     const clientsBefore = app.t.app.tokens.stats().msalClients;
@@ -143,8 +191,13 @@ describe('secret expiry and rotation without downtime', () => {
     assert.match(String(error.extensions.hint), /Secret ID/);
     assert.equal(error.fields[0]!.path, 'secret');
     assert.match(error.fields[0]!.message, /old secret is still stored/);
-    for (const form of leakForms(BAD_SECRET)) assert.ok(!response.body.includes(form), 'the rejected secret is not echoed');
-    assert.equal(app.t.app.tokens.stats().msalClients, clientsBefore, 'no MSAL client holding the rejected secret is kept');
+    for (const form of leakForms(BAD_SECRET))
+      assert.ok(!response.body.includes(form), 'the rejected secret is not echoed');
+    assert.equal(
+      app.t.app.tokens.stats().msalClients,
+      clientsBefore,
+      'no MSAL client holding the rejected secret is kept',
+    );
 
     const after = await get(created.id);
     assert.equal(after.version, before.version, 'nothing written');
@@ -191,7 +244,9 @@ describe('secret expiry and rotation without downtime', () => {
     assert.equal((await get(created.id)).version, created.version, 'nothing written');
     assert.equal(basicSink.authAttempts.at(-1)!.password, WRONG_PASSWORD, 'the candidate was tried against the server');
 
-    const rotated = ok(await app.gql(ROTATE, { id: created.id, input: { secret: NEW_PASSWORD, verify: true } })).rotateSecret;
+    const rotated = ok(
+      await app.gql(ROTATE, { id: created.id, input: { secret: NEW_PASSWORD, verify: true } }),
+    ).rotateSecret;
     assert.equal(rotated.version, created.version + 1);
     assert.equal(rotated.auth.password.isSet, true);
     assert.equal(basicSink.messages.length, messages, 'verification sends nothing (AUTH only)');
@@ -224,7 +279,13 @@ describe('secret expiry and rotation without downtime', () => {
 
   test('canary: no secret, password or issued access token in any response body or log line', () => {
     const credentials = [
-      TEST_CLIENT_SECRET, OLD_SECRET, NEW_SECRET, BAD_SECRET, OLD_PASSWORD, NEW_PASSWORD, WRONG_PASSWORD,
+      TEST_CLIENT_SECRET,
+      OLD_SECRET,
+      NEW_SECRET,
+      BAD_SECRET,
+      OLD_PASSWORD,
+      NEW_PASSWORD,
+      WRONG_PASSWORD,
       ...endpoint.issuedTokens.map((t) => t.accessToken),
     ];
     assertNoLeak(app.bodies, credentials, 'response bodies');

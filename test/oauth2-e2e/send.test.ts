@@ -5,7 +5,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTokenEndpoint, TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TENANT_ID, type TokenEndpoint } from '../helpers/token-endpoint.js';
+import {
+  startTokenEndpoint,
+  TEST_CLIENT_ID,
+  TEST_CLIENT_SECRET,
+  TEST_TENANT_ID,
+  type TokenEndpoint,
+} from '../helpers/token-endpoint.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { TokenProvider } from '../../src/oauth2/token-provider.js';
 import { TOKEN_RETRY_NOTE } from '../../src/mail/smtp-test.js';
@@ -40,7 +46,10 @@ describe('OAuth2 sendTestEmail end to end', () => {
   const posts = (): number => endpoint.tokenRequests;
   const lastPost = () => endpoint.requests.filter((r) => r.method === 'POST').at(-1)!;
 
-  async function create(auth: Partial<Parameters<typeof oauth2Input>[2]> = {}, target: SmtpSink = sink): Promise<string> {
+  async function create(
+    auth: Partial<Parameters<typeof oauth2Input>[2]> = {},
+    target: SmtpSink = sink,
+  ): Promise<string> {
     names += 1;
     const data = ok(
       await app.gql(CREATE, {
@@ -66,7 +75,11 @@ describe('OAuth2 sendTestEmail end to end', () => {
     app = await startRecordedApp({
       env: { OAUTH2_ALLOWED_TOKEN_HOSTS: endpoint.host },
       caPems: [endpoint.caPem],
-      tokens: new TokenProvider({ caPems: [endpoint.caPem], timeoutMs: 3_000, clock: { now: () => Date.now() + clockOffsetMs } }),
+      tokens: new TokenProvider({
+        caPems: [endpoint.caPem],
+        timeoutMs: 3_000,
+        clock: { now: () => Date.now() + clockOffsetMs },
+      }),
     });
   });
   after(async () => {
@@ -79,7 +92,11 @@ describe('OAuth2 sendTestEmail end to end', () => {
   test('happy path, Microsoft token URL (MSAL): DONE, the sink got the message, XOAUTH2 user= is the mailbox', async () => {
     const created = ok(
       await app.gql(CREATE, {
-        input: oauth2Input('Office 365', sink, { clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, tokenUrl: endpoint.tokenUrl(TEST_TENANT_ID) }),
+        input: oauth2Input('Office 365', sink, {
+          clientId: TEST_CLIENT_ID,
+          clientSecret: TEST_CLIENT_SECRET,
+          tokenUrl: endpoint.tokenUrl(TEST_TENANT_ID),
+        }),
       }),
     ).createConnection;
     assert.equal(created.auth.__typename, 'OAuth2ClientCredentials');
@@ -121,7 +138,10 @@ describe('OAuth2 sendTestEmail end to end', () => {
   test('generic RFC 6749 endpoint, SEND_CLIENT_CREDENTIALS_IN_BODY: client_id/client_secret in the form body', async () => {
     endpoint.genericClientAuth = 'client_secret_post';
     try {
-      const id = await create({ tokenUrl: endpoint.genericTokenUrl, clientAuthType: 'SEND_CLIENT_CREDENTIALS_IN_BODY' });
+      const id = await create({
+        tokenUrl: endpoint.genericTokenUrl,
+        clientAuthType: 'SEND_CLIENT_CREDENTIALS_IN_BODY',
+      });
       const before = { posts: posts(), messages: sink.messages.length };
       const result = await send(id);
       assert.equal(result.ok, true, JSON.stringify(result));
@@ -162,7 +182,10 @@ describe('OAuth2 sendTestEmail end to end', () => {
   test('generic endpoint that only takes Basic, connection sends body → stage TOKEN invalid_client, hint names the other clientAuthType', async () => {
     endpoint.genericClientAuth = 'client_secret_basic';
     try {
-      const id = await create({ tokenUrl: endpoint.genericTokenUrl, clientAuthType: 'SEND_CLIENT_CREDENTIALS_IN_BODY' });
+      const id = await create({
+        tokenUrl: endpoint.genericTokenUrl,
+        clientAuthType: 'SEND_CLIENT_CREDENTIALS_IN_BODY',
+      });
       const result = await send(id);
       assert.equal(result.ok, false);
       assert.equal(result.stage, 'TOKEN');
@@ -176,7 +199,12 @@ describe('OAuth2 sendTestEmail end to end', () => {
 
   test('token reuse: 20 sends → exactly 1 token request, one token for all 20 AUTHs', async () => {
     const id = await create();
-    const before = { posts: posts(), stats: app.t.app.tokens.stats().tokenRequests, messages: sink.messages.length, attempts: sink.authAttempts.length };
+    const before = {
+      posts: posts(),
+      stats: app.t.app.tokens.stats().tokenRequests,
+      messages: sink.messages.length,
+      attempts: sink.authAttempts.length,
+    };
     for (let i = 0; i < 20; i += 1) {
       const result = await send(id);
       assert.equal(result.ok, true, `send ${i + 1}: ${JSON.stringify(result)}`);
@@ -192,7 +220,10 @@ describe('OAuth2 sendTestEmail end to end', () => {
     const id = await create();
     const before = posts();
     const results = await Promise.all(Array.from({ length: 8 }, () => send(id)));
-    assert.deepEqual(results.map((r) => r.ok), Array(8).fill(true));
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      Array(8).fill(true),
+    );
     assert.equal(posts() - before, 1);
   });
 
@@ -246,7 +277,10 @@ describe('OAuth2 sendTestEmail end to end', () => {
     assert.equal(sink.authAttempts.length - before.attempts, 2, 'two AUTH attempts');
     const [first, second] = sink.authAttempts.slice(before.attempts);
     assert.notEqual(first!.accessToken, second!.accessToken, 'the retry used the fresh token');
-    assert.ok(result.transcript.includes(TOKEN_RETRY_NOTE) || result.transcript.some((l: string) => l.includes(TOKEN_RETRY_NOTE)));
+    assert.ok(
+      result.transcript.includes(TOKEN_RETRY_NOTE) ||
+        result.transcript.some((l: string) => l.includes(TOKEN_RETRY_NOTE)),
+    );
   });
 
   test('535 5.7.3 every time → AUTH, one forced refresh only (no loop), hint names New-ServicePrincipal and Add-MailboxPermission', async () => {

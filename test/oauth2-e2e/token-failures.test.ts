@@ -67,7 +67,9 @@ describe('OAuth2 token failures over GraphQL', () => {
   }
 
   before(async () => {
-    endpoint = await startTokenEndpoint({ clients: [{ clientId: TEST_CLIENT_ID, secret: TEST_CLIENT_SECRET }, EXPIRED_CLIENT] });
+    endpoint = await startTokenEndpoint({
+      clients: [{ clientId: TEST_CLIENT_ID, secret: TEST_CLIENT_SECRET }, EXPIRED_CLIENT],
+    });
     exchange = await startExchangeSink([endpoint]);
     deadPort = await closedPort();
     app = await startRecordedApp({
@@ -89,8 +91,12 @@ describe('OAuth2 token failures over GraphQL', () => {
     assert.match(result.hint, /\bValue\b/);
     assert.match(result.hint, /Secret ID/);
     assert.match(result.serverResponse, /Invalid client secret provided/);
-    for (const form of leakForms(WRONG_SECRET)) assert.ok(!body.includes(form), 'the secret (in some form) is in the response');
-    assert.ok(result.transcript.some((l: string) => l.includes('client_secret=***')), 'the token request is in the transcript, masked');
+    for (const form of leakForms(WRONG_SECRET))
+      assert.ok(!body.includes(form), 'the secret (in some form) is in the response');
+    assert.ok(
+      result.transcript.some((l: string) => l.includes('client_secret=***')),
+      'the token request is in the transcript, masked',
+    );
     assert.equal(exchange.sink.authAttempts.length, attempts, 'no SMTP AUTH without a token');
   });
 
@@ -130,7 +136,10 @@ describe('OAuth2 token failures over GraphQL', () => {
   test('AADSTS1002012 invalid scope (a row stored before save-time checks) → hint: <resource>/.default', async () => {
     const id = await create({});
     // Save-time validation refuses this scope, so only an older row can carry it; write it the way one would exist.
-    await app.t.app.dataSource.query(`UPDATE connection SET scope = $2 WHERE id = $1`, [id, 'https://outlook.office365.com/SMTP.Send']);
+    await app.t.app.dataSource.query(`UPDATE connection SET scope = $2 WHERE id = $1`, [
+      id,
+      'https://outlook.office365.com/SMTP.Send',
+    ]);
     const { result } = await sendRaw(id);
     assertTokenFailure(result, 'AADSTS1002012');
     assert.match(result.hint, /https:\/\/outlook\.office365\.com\/\.default/);
@@ -142,7 +151,9 @@ describe('OAuth2 token failures over GraphQL', () => {
   for (const shape of ['Microsoft-style (MSAL)', 'generic'] as const) {
     test(`token endpoint unreachable, ${shape} → TOKEN ECONNREFUSED with the host, quickly`, async () => {
       const origin = `https://127.0.0.1:${deadPort}`;
-      const id = await create({ tokenUrl: shape === 'generic' ? `${origin}/token` : `${origin}/${TEST_TENANT_ID}/oauth2/v2.0/token` });
+      const id = await create({
+        tokenUrl: shape === 'generic' ? `${origin}/token` : `${origin}/${TEST_TENANT_ID}/oauth2/v2.0/token`,
+      });
       const started = Date.now();
       const { result } = await sendRaw(id);
       assertTokenFailure(result, 'ECONNREFUSED');
@@ -154,7 +165,9 @@ describe('OAuth2 token failures over GraphQL', () => {
 
   for (const shape of ['Microsoft-style (MSAL)', 'generic'] as const) {
     test(`token endpoint never answers, ${shape} → TOKEN ETIMEDOUT with the host, within the deadline`, async () => {
-      const id = await create({ tokenUrl: shape === 'generic' ? endpoint.genericTokenUrl : endpoint.tokenUrl(TEST_TENANT_ID) });
+      const id = await create({
+        tokenUrl: shape === 'generic' ? endpoint.genericTokenUrl : endpoint.tokenUrl(TEST_TENANT_ID),
+      });
       endpoint.hang = true;
       try {
         const started = Date.now();
@@ -172,7 +185,12 @@ describe('OAuth2 token failures over GraphQL', () => {
 
   test('canary: no secret or issued access token in any response body or log line', () => {
     assert.ok(endpoint.issuedTokens.length >= 1);
-    const credentials = [TEST_CLIENT_SECRET, WRONG_SECRET, EXPIRED_CLIENT.secret, ...endpoint.issuedTokens.map((t) => t.accessToken)];
+    const credentials = [
+      TEST_CLIENT_SECRET,
+      WRONG_SECRET,
+      EXPIRED_CLIENT.secret,
+      ...endpoint.issuedTokens.map((t) => t.accessToken),
+    ];
     assertNoLeak(app.bodies, credentials, 'response bodies');
     assertNoLeak(app.t.logs, credentials, 'log lines', { mayBeEmpty: true });
   });

@@ -5,9 +5,24 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTokenEndpoint, TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TENANT_ID, type TokenEndpoint } from '../helpers/token-endpoint.js';
+import {
+  startTokenEndpoint,
+  TEST_CLIENT_ID,
+  TEST_CLIENT_SECRET,
+  TEST_TENANT_ID,
+  type TokenEndpoint,
+} from '../helpers/token-endpoint.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { assertNoLeak, badInput, fieldMessage, oauth2Input, ok, SMTP_SCOPE, startRecordedApp, type RecordedApp } from './harness.js';
+import {
+  assertNoLeak,
+  badInput,
+  fieldMessage,
+  oauth2Input,
+  ok,
+  SMTP_SCOPE,
+  startRecordedApp,
+  type RecordedApp,
+} from './harness.js';
 import { CREATE, GET, UPDATE } from './operations.js';
 
 const P = 'auth.oauth2ClientCredentials';
@@ -73,7 +88,10 @@ describe('OAuth2 settings validated at save time', () => {
   }
 
   test('YOUR_TENANT_ID: the message asks for the Directory (tenant) ID and calls it a placeholder', async () => {
-    const message = fieldMessage(await createWith({ tokenUrl: `${MS}/YOUR_TENANT_ID/oauth2/v2.0/token` }), `${P}.tokenUrl`);
+    const message = fieldMessage(
+      await createWith({ tokenUrl: `${MS}/YOUR_TENANT_ID/oauth2/v2.0/token` }),
+      `${P}.tokenUrl`,
+    );
     assert.match(message, /"YOUR_TENANT_ID" is a placeholder/);
   });
 
@@ -83,14 +101,20 @@ describe('OAuth2 settings validated at save time', () => {
   });
 
   test('a token host not in the allowed list → names OAUTH2_ALLOWED_TOKEN_HOSTS', async () => {
-    const message = fieldMessage(await createWith({ tokenUrl: `https://login.example.org/${TEST_TENANT_ID}/oauth2/v2.0/token` }), `${P}.tokenUrl`);
+    const message = fieldMessage(
+      await createWith({ tokenUrl: `https://login.example.org/${TEST_TENANT_ID}/oauth2/v2.0/token` }),
+      `${P}.tokenUrl`,
+    );
     assert.match(message, /OAUTH2_ALLOWED_TOKEN_HOSTS/);
     assert.match(message, /login\.example\.org/);
   });
 
   test('the same endpoint on another port is not allowed when the list names host:port', async () => {
     const [host, port] = endpoint.host.split(':');
-    const message = fieldMessage(await createWith({ tokenUrl: `https://${host}:${Number(port) + 1}/token` }), `${P}.tokenUrl`);
+    const message = fieldMessage(
+      await createWith({ tokenUrl: `https://${host}:${Number(port) + 1}/token` }),
+      `${P}.tokenUrl`,
+    );
     assert.match(message, /OAUTH2_ALLOWED_TOKEN_HOSTS/);
   });
 
@@ -117,8 +141,15 @@ describe('OAuth2 settings validated at save time', () => {
   });
 
   test('several mistakes at once → one entry per field, nothing stored', async () => {
-    const response = await createWith({ tokenUrl: `${MS}/common/oauth2/v2.0/token`, scope: GRAPH, clientId: 'nope', username: 'x' });
-    const paths = badInput(response).fields.map((f) => f.path).sort();
+    const response = await createWith({
+      tokenUrl: `${MS}/common/oauth2/v2.0/token`,
+      scope: GRAPH,
+      clientId: 'nope',
+      username: 'x',
+    });
+    const paths = badInput(response)
+      .fields.map((f) => f.path)
+      .sort();
     assert.deepEqual(paths, [`${P}.clientId`, `${P}.scope`, `${P}.tokenUrl`, `${P}.username`]);
   });
 
@@ -132,10 +163,30 @@ describe('OAuth2 settings validated at save time', () => {
     });
 
     const updateCases: Array<[string, Record<string, unknown>, string, RegExp]> = [
-      ['tokenUrl YOUR_TENANT_ID', { tokenUrl: `${MS}/YOUR_TENANT_ID/oauth2/v2.0/token`, secret: TEST_CLIENT_SECRET }, 'tokenUrl', /Directory \(tenant\) ID/],
-      ['tokenUrl common', { tokenUrl: `${MS}/common/oauth2/v2.0/token`, secret: TEST_CLIENT_SECRET }, 'tokenUrl', /specific tenant/],
-      ['tokenUrl missing tenant', { tokenUrl: `${MS}/oauth2/v2.0/token`, secret: TEST_CLIENT_SECRET }, 'tokenUrl', /tenant segment is missing/],
-      ['tokenUrl on a host not allowed', { tokenUrl: `https://login.example.org/${TEST_TENANT_ID}/oauth2/v2.0/token`, secret: TEST_CLIENT_SECRET }, 'tokenUrl', /OAUTH2_ALLOWED_TOKEN_HOSTS/],
+      [
+        'tokenUrl YOUR_TENANT_ID',
+        { tokenUrl: `${MS}/YOUR_TENANT_ID/oauth2/v2.0/token`, secret: TEST_CLIENT_SECRET },
+        'tokenUrl',
+        /Directory \(tenant\) ID/,
+      ],
+      [
+        'tokenUrl common',
+        { tokenUrl: `${MS}/common/oauth2/v2.0/token`, secret: TEST_CLIENT_SECRET },
+        'tokenUrl',
+        /specific tenant/,
+      ],
+      [
+        'tokenUrl missing tenant',
+        { tokenUrl: `${MS}/oauth2/v2.0/token`, secret: TEST_CLIENT_SECRET },
+        'tokenUrl',
+        /tenant segment is missing/,
+      ],
+      [
+        'tokenUrl on a host not allowed',
+        { tokenUrl: `https://login.example.org/${TEST_TENANT_ID}/oauth2/v2.0/token`, secret: TEST_CLIENT_SECRET },
+        'tokenUrl',
+        /OAUTH2_ALLOWED_TOKEN_HOSTS/,
+      ],
       ['scope Graph', { scope: GRAPH }, 'scope', /https:\/\/outlook\.office365\.com\/\.default/],
       ['scope SMTP.Send', { scope: DELEGATED }, 'scope', /\/\.default/],
       ['clientId not a GUID', { clientId: 'postroom-smtp-app' }, 'clientId', /GUID/],
@@ -154,7 +205,14 @@ describe('OAuth2 settings validated at save time', () => {
 
     test('a valid update of the same fields is accepted', async () => {
       const updated = ok(
-        await app.gql(UPDATE, { id, input: { tokenUrl: `${MS}/contoso.onmicrosoft.com/oauth2/v2.0/token`, secret: TEST_CLIENT_SECRET, clientId: TEST_CLIENT_ID } }),
+        await app.gql(UPDATE, {
+          id,
+          input: {
+            tokenUrl: `${MS}/contoso.onmicrosoft.com/oauth2/v2.0/token`,
+            secret: TEST_CLIENT_SECRET,
+            clientId: TEST_CLIENT_ID,
+          },
+        }),
       ).updateConnection;
       assert.equal(updated.auth.tenantId, 'contoso.onmicrosoft.com');
       assert.equal(updated.version, version + 1);

@@ -1,9 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  validateOAuth2Settings,
-  type OAuth2SettingsToValidate,
-} from '../../src/oauth2/oauth2-settings.validation.js';
+import { validateOAuth2Settings, type OAuth2SettingsToValidate } from '../../src/oauth2/oauth2-settings.validation.js';
 import {
   DEFAULT_ALLOWED_TOKEN_HOSTS,
   isMicrosoftTokenUrl,
@@ -31,16 +28,36 @@ const cases: Array<[string, Partial<OAuth2SettingsToValidate>, string, string]> 
   ['common tenant', { tokenUrl: ms('common') }, 'tokenUrl', 'client credentials need a specific tenant'],
   ['organizations tenant', { tokenUrl: ms('organizations') }, 'tokenUrl', 'specific tenant'],
   ['consumers tenant', { tokenUrl: ms('Consumers') }, 'tokenUrl', 'specific tenant'],
-  ['missing tenant', { tokenUrl: 'https://login.microsoftonline.com/oauth2/v2.0/token' }, 'tokenUrl', 'tenant segment is missing'],
+  [
+    'missing tenant',
+    { tokenUrl: 'https://login.microsoftonline.com/oauth2/v2.0/token' },
+    'tokenUrl',
+    'tenant segment is missing',
+  ],
   ['tenant neither GUID nor domain', { tokenUrl: ms('contoso') }, 'tokenUrl', 'verified domain'],
-  ['v1 endpoint', { tokenUrl: `https://login.microsoftonline.com/${TENANT}/oauth2/token` }, 'tokenUrl', 'oauth2/v2.0/token'],
-  ['authorize endpoint', { tokenUrl: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/authorize` }, 'tokenUrl', 'not a token endpoint'],
+  [
+    'v1 endpoint',
+    { tokenUrl: `https://login.microsoftonline.com/${TENANT}/oauth2/token` },
+    'tokenUrl',
+    'oauth2/v2.0/token',
+  ],
+  [
+    'authorize endpoint',
+    { tokenUrl: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/authorize` },
+    'tokenUrl',
+    'not a token endpoint',
+  ],
   ['http', { tokenUrl: `http://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token` }, 'tokenUrl', 'https://'],
   ['unparseable', { tokenUrl: 'login.microsoftonline.com/x' }, 'tokenUrl', 'not a valid URL'],
   ['empty', { tokenUrl: '' }, 'tokenUrl', 'required'],
   ['host not allowed', { tokenUrl: 'https://auth.example.com/oauth/token' }, 'tokenUrl', 'OAUTH2_ALLOWED_TOKEN_HOSTS'],
   ['Graph scope', { scope: 'https://graph.microsoft.com/.default' }, 'scope', 'https://outlook.office365.com/.default'],
-  ['delegated SMTP.Send', { scope: 'https://outlook.office365.com/SMTP.Send' }, 'scope', 'client credentials only take "<resource>/.default"'],
+  [
+    'delegated SMTP.Send',
+    { scope: 'https://outlook.office365.com/SMTP.Send' },
+    'scope',
+    'client credentials only take "<resource>/.default"',
+  ],
   ['outlook.office.com delegated', { scope: 'https://outlook.office.com/SMTP.Send' }, 'scope', '/.default'],
   ['bare SMTP.Send', { scope: 'SMTP.Send' }, 'scope', '/.default'],
   ['two scopes', { scope: 'https://outlook.office365.com/.default api://x/.default' }, 'scope', 'exactly one'],
@@ -60,8 +77,17 @@ describe('validateOAuth2Settings', () => {
 
   test('a verified domain and the sovereign clouds pass', () => {
     assert.deepEqual(validateOAuth2Settings({ ...valid, tokenUrl: ms('contoso.onmicrosoft.com') }), []);
-    assert.deepEqual(validateOAuth2Settings({ ...valid, tokenUrl: `https://login.microsoftonline.us/${TENANT}/oauth2/v2.0/token` }), []);
-    assert.deepEqual(validateOAuth2Settings({ ...valid, tokenUrl: `https://login.partner.microsoftonline.cn/${TENANT}/oauth2/v2.0/token` }), []);
+    assert.deepEqual(
+      validateOAuth2Settings({ ...valid, tokenUrl: `https://login.microsoftonline.us/${TENANT}/oauth2/v2.0/token` }),
+      [],
+    );
+    assert.deepEqual(
+      validateOAuth2Settings({
+        ...valid,
+        tokenUrl: `https://login.partner.microsoftonline.cn/${TENANT}/oauth2/v2.0/token`,
+      }),
+      [],
+    );
   });
 
   for (const [name, change, path, fragment] of cases) {
@@ -81,19 +107,30 @@ describe('validateOAuth2Settings', () => {
   });
 
   test('a generic provider on an allowed host: any clientId, non-Microsoft scopes', () => {
-    const settings = { ...valid, tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'postroom', scope: 'mail.send' };
+    const settings = {
+      ...valid,
+      tokenUrl: 'https://auth.example.com/oauth/token',
+      clientId: 'postroom',
+      scope: 'mail.send',
+    };
     assert.deepEqual(validateOAuth2Settings(settings, { allowedTokenHosts: ['auth.example.com'] }), []);
   });
 
   test('allowedTokenHosts replaces the default list; host:port entries work', () => {
     const local = 'https://127.0.0.1:8443/' + TENANT + '/oauth2/v2.0/token';
-    assert.deepEqual(validateOAuth2Settings({ ...valid, tokenUrl: local }, { allowedTokenHosts: ['127.0.0.1:8443'] }), []);
+    assert.deepEqual(
+      validateOAuth2Settings({ ...valid, tokenUrl: local }, { allowedTokenHosts: ['127.0.0.1:8443'] }),
+      [],
+    );
     const errors = validateOAuth2Settings(valid, { allowedTokenHosts: ['127.0.0.1'] });
     assert.equal(errors[0]?.path, 'tokenUrl');
   });
 
   test('tenant rules apply to the Microsoft path shape on any host', () => {
-    const errors = validateOAuth2Settings({ ...valid, tokenUrl: 'https://127.0.0.1:8443/common/oauth2/v2.0/token' }, { allowedTokenHosts: ['127.0.0.1'] });
+    const errors = validateOAuth2Settings(
+      { ...valid, tokenUrl: 'https://127.0.0.1:8443/common/oauth2/v2.0/token' },
+      { allowedTokenHosts: ['127.0.0.1'] },
+    );
     assert.equal(errors[0]?.path, 'tokenUrl');
     assert.match(errors[0]!.message, /specific tenant/);
   });

@@ -15,7 +15,10 @@ import {
 } from '../helpers/token-endpoint.js';
 
 async function failure(promise: Promise<unknown>): Promise<TokenError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof TokenError, `expected a TokenError, got ${String(error)}`);
   return error;
 }
@@ -34,7 +37,11 @@ describe('token diagnostics', () => {
 
   before(async () => {
     endpoint = await startTokenEndpoint({ tokenStyle: 'jwt' });
-    endpoint.addClient({ clientId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', secret: TEST_CLIENT_SECRET, secretExpired: true });
+    endpoint.addClient({
+      clientId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+      secret: TEST_CLIENT_SECRET,
+      secretExpired: true,
+    });
     request = {
       tokenUrl: endpoint.tokenUrl(),
       clientId: TEST_CLIENT_ID,
@@ -47,22 +54,57 @@ describe('token diagnostics', () => {
   after(() => endpoint.close());
 
   const cases: Array<[string, () => Partial<TokenRequest>, string, RegExp, boolean]> = [
-    ['wrong secret', () => ({ clientSecret: 'Wrong~' + TEST_CLIENT_SECRET }), 'AADSTS7000215', /\*\*Value\*\*.*not its Secret ID/, false],
-    ['expired secret', () => ({ clientId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' }), 'AADSTS7000222', /new client secret.*rotateSecret/, true],
-    ['unknown client', () => ({ clientId: '99999999-9999-4999-8999-999999999999' }), 'AADSTS700016', /Application \(client\) ID/, false],
-    ['unknown tenant', () => ({ tokenUrl: endpoint.tokenUrl('fabrikam.onmicrosoft.com') }), 'AADSTS90002', /Directory \(tenant\) ID in tokenUrl/, false],
-    ['delegated scope', () => ({ scope: 'https://outlook.office365.com/SMTP.Send' }), 'AADSTS1002012', /https:\/\/outlook\.office365\.com\/\.default/, false],
+    [
+      'wrong secret',
+      () => ({ clientSecret: 'Wrong~' + TEST_CLIENT_SECRET }),
+      'AADSTS7000215',
+      /\*\*Value\*\*.*not its Secret ID/,
+      false,
+    ],
+    [
+      'expired secret',
+      () => ({ clientId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' }),
+      'AADSTS7000222',
+      /new client secret.*rotateSecret/,
+      true,
+    ],
+    [
+      'unknown client',
+      () => ({ clientId: '99999999-9999-4999-8999-999999999999' }),
+      'AADSTS700016',
+      /Application \(client\) ID/,
+      false,
+    ],
+    [
+      'unknown tenant',
+      () => ({ tokenUrl: endpoint.tokenUrl('fabrikam.onmicrosoft.com') }),
+      'AADSTS90002',
+      /Directory \(tenant\) ID in tokenUrl/,
+      false,
+    ],
+    [
+      'delegated scope',
+      () => ({ scope: 'https://outlook.office365.com/SMTP.Send' }),
+      'AADSTS1002012',
+      /https:\/\/outlook\.office365\.com\/\.default/,
+      false,
+    ],
   ];
   for (const [name, change, code, hint, expired] of cases) {
     test(`MSAL path: ${name} → ${code}`, async () => {
-      const error = await collect(sut().getAccessToken({ ...request, ...change(), secretVersion: name }, { forceRefresh: false }));
+      const error = await collect(
+        sut().getAccessToken({ ...request, ...change(), secretVersion: name }, { forceRefresh: false }),
+      );
       assert.equal(error.details.errorCode, code);
       assert.match(error.details.hint, hint);
       assert.equal(error.details.secretExpired, expired);
       assert.equal(error.details.host, endpoint.host);
       assert.ok(error.message.includes(endpoint.host));
       assert.ok(error.details.serverResponse?.startsWith(code));
-      assert.ok(error.details.transcript.some((l) => l.startsWith('← 4') && l.includes(code)), error.details.transcript.join('\n'));
+      assert.ok(
+        error.details.transcript.some((l) => l.startsWith('← 4') && l.includes(code)),
+        error.details.transcript.join('\n'),
+      );
     });
   }
 
@@ -71,7 +113,14 @@ describe('token diagnostics', () => {
     const raw = entraError(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
     const fromBody = tokenErrorFromResponse(ctx, 401, JSON.stringify(raw.body));
     const body = raw.body as { error_description: string };
-    const msalError = new ServerError('invalid_client', 'corr', `Error(s): 7000215 - Timestamp: x - Description: ${body.error_description} - Correlation ID: corr - Trace ID: t`, undefined, '7000215', 401);
+    const msalError = new ServerError(
+      'invalid_client',
+      'corr',
+      `Error(s): 7000215 - Timestamp: x - Description: ${body.error_description} - Correlation ID: corr - Trace ID: t`,
+      undefined,
+      '7000215',
+      401,
+    );
     const fromMsal = tokenErrorFromMsal(ctx, msalError);
     assert.equal(fromMsal.details.errorCode, fromBody.details.errorCode);
     assert.equal(fromMsal.details.hint, fromBody.details.hint);
@@ -89,7 +138,10 @@ describe('token diagnostics', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
     await new Promise<void>((r) => server.close(() => r()));
-    for (const tokenUrl of [`https://127.0.0.1:${port}/${'t1.example.com'}/oauth2/v2.0/token`, `https://127.0.0.1:${port}/token`]) {
+    for (const tokenUrl of [
+      `https://127.0.0.1:${port}/${'t1.example.com'}/oauth2/v2.0/token`,
+      `https://127.0.0.1:${port}/token`,
+    ]) {
       const error = await collect(sut().getAccessToken({ ...request, tokenUrl }, { forceRefresh: false }));
       assert.equal(error.details.errorCode, 'ECONNREFUSED');
       assert.ok(error.message.includes(`127.0.0.1:${port}`), error.message);
@@ -98,13 +150,17 @@ describe('token diagnostics', () => {
   });
 
   test('ENOTFOUND names the host', async () => {
-    const error = await collect(sut().getAccessToken({ ...request, tokenUrl: 'https://login.invalid/token' }, { forceRefresh: false }));
+    const error = await collect(
+      sut().getAccessToken({ ...request, tokenUrl: 'https://login.invalid/token' }, { forceRefresh: false }),
+    );
     assert.ok(['ENOTFOUND', 'EAI_AGAIN'].includes(error.details.errorCode ?? ''), String(error.details.errorCode));
     assert.ok(error.message.includes('login.invalid'));
   });
 
   test('an untrusted certificate is a TLS error with a CA hint', async () => {
-    const error = await collect(new TokenProvider().getAccessToken({ ...request, tokenUrl: endpoint.genericTokenUrl }, { forceRefresh: false }));
+    const error = await collect(
+      new TokenProvider().getAccessToken({ ...request, tokenUrl: endpoint.genericTokenUrl }, { forceRefresh: false }),
+    );
     assert.match(error.details.hint, /NODE_EXTRA_CA_CERTS/);
   });
 
@@ -114,7 +170,9 @@ describe('token diagnostics', () => {
       const quick = new TokenProvider({ caPems: [endpoint.caPem], timeoutMs: 300 });
       for (const tokenUrl of [request.tokenUrl, endpoint.genericTokenUrl]) {
         const started = Date.now();
-        const error = await collect(quick.getAccessToken({ ...request, tokenUrl, secretVersion: 'timeout' }, { forceRefresh: false }));
+        const error = await collect(
+          quick.getAccessToken({ ...request, tokenUrl, secretVersion: 'timeout' }, { forceRefresh: false }),
+        );
         assert.equal(error.details.errorCode, 'ETIMEDOUT');
         assert.ok(error.message.includes(endpoint.host));
         assert.ok(Date.now() - started < 3_000);
@@ -134,7 +192,16 @@ describe('token diagnostics', () => {
     issued.push(basic.accessToken);
     // an endpoint that echoes the secret back must still not leak it
     const ctx = { host: 'h', secrets: secretVariants(TEST_CLIENT_ID, TEST_CLIENT_SECRET), transcript: [] };
-    errors.push(tokenErrorFromResponse(ctx, 400, JSON.stringify({ error: 'invalid_request', error_description: `bad secret ${TEST_CLIENT_SECRET} ${encodeURIComponent(TEST_CLIENT_SECRET)} token ${ok.accessToken}` })));
+    errors.push(
+      tokenErrorFromResponse(
+        ctx,
+        400,
+        JSON.stringify({
+          error: 'invalid_request',
+          error_description: `bad secret ${TEST_CLIENT_SECRET} ${encodeURIComponent(TEST_CLIENT_SECRET)} token ${ok.accessToken}`,
+        }),
+      ),
+    );
     assert.ok(errors.length >= 8);
     const haystack = JSON.stringify([
       errors.map((e) => ({ message: e.message, details: e.details, stack: e.stack })),
@@ -146,7 +213,9 @@ describe('token diagnostics', () => {
       encodeURIComponent(TEST_CLIENT_SECRET),
       new URLSearchParams({ v: TEST_CLIENT_SECRET }).toString().slice(2),
       Buffer.from(TEST_CLIENT_SECRET).toString('base64'),
-      Buffer.from(`${TEST_CLIENT_ID}:${new URLSearchParams({ v: TEST_CLIENT_SECRET }).toString().slice(2)}`).toString('base64'),
+      Buffer.from(`${TEST_CLIENT_ID}:${new URLSearchParams({ v: TEST_CLIENT_SECRET }).toString().slice(2)}`).toString(
+        'base64',
+      ),
       ...issued,
       ...endpoint.issuedTokens.map((t) => t.accessToken),
     ];

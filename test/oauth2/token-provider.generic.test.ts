@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { ClientAuthType } from '../../src/oauth2/client-auth-type.js';
 import { TokenProvider, type TokenRequest } from '../../src/oauth2/token-provider.js';
 import { TokenError } from '../../src/oauth2/token-error.js';
-import { startTokenEndpoint, TEST_CLIENT_ID, TEST_CLIENT_SECRET, type TokenEndpoint } from '../helpers/token-endpoint.js';
+import {
+  startTokenEndpoint,
+  TEST_CLIENT_ID,
+  TEST_CLIENT_SECRET,
+  type TokenEndpoint,
+} from '../helpers/token-endpoint.js';
 
 describe('TokenProvider, generic RFC 6749 path', () => {
   let endpoint: TokenEndpoint;
@@ -38,7 +43,10 @@ describe('TokenProvider, generic RFC 6749 path', () => {
 
   test('BASIC_AUTH_HEADER sends HTTP Basic with form-urlencoded id:secret, nothing in the body', async () => {
     endpoint.genericClientAuth = 'client_secret_basic';
-    const token = await makeSut().getAccessToken({ ...request, clientAuthType: ClientAuthType.BASIC_AUTH_HEADER }, { forceRefresh: false });
+    const token = await makeSut().getAccessToken(
+      { ...request, clientAuthType: ClientAuthType.BASIC_AUTH_HEADER },
+      { forceRefresh: false },
+    );
     assert.ok(endpoint.isIssued(token.accessToken), 'the endpoint decoded the secret with its special characters');
     assert.equal(endpoint.requests.at(-1)!.credentialsIn, 'basic');
     assert.ok(token.transcript.some((l) => l.includes('Authorization: Basic ***')));
@@ -46,7 +54,9 @@ describe('TokenProvider, generic RFC 6749 path', () => {
 
   test('the wrong method is refused by a strict server with an invalid_client hint naming clientAuthType', async () => {
     endpoint.genericClientAuth = 'client_secret_basic';
-    const error = await makeSut().getAccessToken(request, { forceRefresh: false }).catch((e: unknown) => e);
+    const error = await makeSut()
+      .getAccessToken(request, { forceRefresh: false })
+      .catch((e: unknown) => e);
     assert.ok(error instanceof TokenError);
     assert.equal(error.details.errorCode, 'invalid_client');
     assert.match(error.details.hint, /BASIC_AUTH_HEADER/);
@@ -58,7 +68,9 @@ describe('TokenProvider, generic RFC 6749 path', () => {
     const first = endpoint.tokenRequests;
     for (let i = 0; i < 20; i += 1) await sut.getAccessToken(request, { forceRefresh: false });
     assert.equal(endpoint.tokenRequests - first, 1);
-    await Promise.all(Array.from({ length: 10 }, () => sut.getAccessToken({ ...request, scope: 'other' }, { forceRefresh: false })));
+    await Promise.all(
+      Array.from({ length: 10 }, () => sut.getAccessToken({ ...request, scope: 'other' }, { forceRefresh: false })),
+    );
     assert.equal(endpoint.tokenRequests - first, 2, 'concurrent requests share one fetch');
     await sut.getAccessToken({ ...request, secretVersion: 'v2' }, { forceRefresh: false });
     assert.equal(sut.stats().tokenRequests, 3);

@@ -36,18 +36,27 @@ describe('TokenProvider, MSAL path (Microsoft-style token URL)', () => {
     assert.equal(token.fromCache, false);
     assert.ok(token.expiresAt.getTime() > Date.now() + 3500_000);
     const seen = endpoint.requests.slice(before);
-    assert.deepEqual(seen.map((r) => `${r.method} ${r.path}`), [
-      `GET /${endpoint.tokenUrl().split('/')[3]}/v2.0/.well-known/openid-configuration`,
-      `POST /${endpoint.tokenUrl().split('/')[3]}/oauth2/v2.0/token`,
-    ]);
+    assert.deepEqual(
+      seen.map((r) => `${r.method} ${r.path}`),
+      [
+        `GET /${endpoint.tokenUrl().split('/')[3]}/v2.0/.well-known/openid-configuration`,
+        `POST /${endpoint.tokenUrl().split('/')[3]}/oauth2/v2.0/token`,
+      ],
+    );
     assert.equal(seen[1]!.credentialsIn, 'body');
     assert.equal(seen[1]!.clientId, TEST_CLIENT_ID);
     assert.equal(seen[1]!.scope, request.scope);
-    assert.ok(token.transcript.some((l) => /^POST https:\/\/127\.0\.0\.1:\d+\/.*client_secret=\*\*\*/.test(l)), token.transcript.join('\n'));
+    assert.ok(
+      token.transcript.some((l) => /^POST https:\/\/127\.0\.0\.1:\d+\/.*client_secret=\*\*\*/.test(l)),
+      token.transcript.join('\n'),
+    );
   });
 
   test('a verified domain works as the tenant', async () => {
-    const token = await makeSut().getAccessToken({ ...request, tokenUrl: endpoint.tokenUrl(TEST_TENANT_DOMAIN) }, { forceRefresh: false });
+    const token = await makeSut().getAccessToken(
+      { ...request, tokenUrl: endpoint.tokenUrl(TEST_TENANT_DOMAIN) },
+      { forceRefresh: false },
+    );
     assert.ok(endpoint.isIssued(token.accessToken));
   });
 
@@ -60,13 +69,18 @@ describe('TokenProvider, MSAL path (Microsoft-style token URL)', () => {
     assert.equal(sut.stats().tokenRequests, 1);
     assert.equal(sut.stats().msalClients, 1);
     assert.equal(new Set(tokens.map((t) => t.accessToken)).size, 1);
-    assert.deepEqual(tokens.map((t) => t.fromCache), [false, ...Array<boolean>(19).fill(true)]);
+    assert.deepEqual(
+      tokens.map((t) => t.fromCache),
+      [false, ...Array<boolean>(19).fill(true)],
+    );
   });
 
   test('20 concurrent sends on a cold cache → exactly 1 token request', async () => {
     const sut = makeSut();
     const first = endpoint.tokenRequests;
-    const tokens = await Promise.all(Array.from({ length: 20 }, () => sut.getAccessToken(request, { forceRefresh: false })));
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, () => sut.getAccessToken(request, { forceRefresh: false })),
+    );
     assert.equal(endpoint.tokenRequests - first, 1);
     assert.equal(sut.stats().tokenRequests, 1);
     assert.equal(sut.stats().discoveryRequests, 1);
@@ -126,8 +140,13 @@ describe('TokenProvider, MSAL path (Microsoft-style token URL)', () => {
     endpoint.addClient({ clientId: '11111111-2222-4333-8444-555555555555', secret: newSecret });
     const sut = makeSut();
     const base = { ...request, clientId: '11111111-2222-4333-8444-555555555555' };
-    await assert.rejects(sut.getAccessToken({ ...base, secretVersion: 'old' }, { forceRefresh: false }), { name: 'TokenError' });
-    const token = await sut.getAccessToken({ ...base, clientSecret: newSecret, secretVersion: 'new' }, { forceRefresh: false });
+    await assert.rejects(sut.getAccessToken({ ...base, secretVersion: 'old' }, { forceRefresh: false }), {
+      name: 'TokenError',
+    });
+    const token = await sut.getAccessToken(
+      { ...base, clientSecret: newSecret, secretVersion: 'new' },
+      { forceRefresh: false },
+    );
     assert.ok(endpoint.isIssued(token.accessToken));
   });
 });

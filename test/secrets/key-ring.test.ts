@@ -77,7 +77,11 @@ describe('parseSecretKeys', () => {
     const hex = randomBytes(32).toString('hex');
     const junk = 'not-base64!!not-base64!!not-base64!!not-base6';
     for (const bad of [short, long, junk, '']) {
-      refusal(`k1:${b64()},k2:${bad}`, bad ? [bad] : [], /entry 2 \(id "k2"\): key must be 32 bytes, base64; generate one with `openssl rand -base64 32`/);
+      refusal(
+        `k1:${b64()},k2:${bad}`,
+        bad ? [bad] : [],
+        /entry 2 \(id "k2"\): key must be 32 bytes, base64; generate one with `openssl rand -base64 32`/,
+      );
     }
     refusal(`k1:${hex}`, [hex], /looks like hex/);
   });
@@ -87,7 +91,11 @@ describe('parseSecretKeys', () => {
     assert.equal(Buffer.from(documented, 'base64').length, 32);
     assert.ok(EXAMPLE_KEYS.includes(documented));
     assert.ok(EXAMPLE_KEYS.includes(Buffer.alloc(32).toString('base64')));
-    refusal(DOCUMENTATION_EXAMPLE_KEY, [documented], new RegExp(`entry 1 \\(id "${id}"\\): key is a published example`));
+    refusal(
+      DOCUMENTATION_EXAMPLE_KEY,
+      [documented],
+      new RegExp(`entry 1 \\(id "${id}"\\): key is a published example`),
+    );
     for (const example of EXAMPLE_KEYS) refusal(`k2:${b64()},mine:${example}`, [example], /entry 2 \(id "mine"\)/);
     const ones = Buffer.alloc(32, 0xff).toString('base64');
     refusal(`k1:${ones}`, [ones], /trivially guessable/);

@@ -56,7 +56,16 @@ describe('isMaskLike', () => {
   });
 
   it('accepts real secrets', () => {
-    const secrets = ['hunter2', 'correct horse battery staple', 'p*ssw0rd', 'abc…defgh', '…abcdefgh', 'a***', 'wxyz1', ''];
+    const secrets = [
+      'hunter2',
+      'correct horse battery staple',
+      'p*ssw0rd',
+      'abc…defgh',
+      '…abcdefgh',
+      'a***',
+      'wxyz1',
+      '',
+    ];
     for (const s of secrets) assert.equal(isMaskLike(s, hint), false, s);
   });
 });

@@ -113,7 +113,10 @@ describe('query limits (graphql-armor)', () => {
     assert.equal(one.status, 200, one.text);
     assert.equal(one.json.errors, undefined, one.text);
     // A literal first: multiplies the cost (about 60,000 a page), so two full pages in one request exceed it.
-    refused(await post(dev, { query: `query TwoPages { ${page('a')} ${page('b')} }` }), /Cost limit of 100000 exceeded/);
+    refused(
+      await post(dev, { query: `query TwoPages { ${page('a')} ${page('b')} }` }),
+      /Cost limit of 100000 exceeded/,
+    );
   });
 
   test('directives over 20 are refused', async () => {

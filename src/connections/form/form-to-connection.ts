@@ -21,7 +21,8 @@ import {
 
 export const DEFAULT_OAUTH2_SCOPE = 'https://outlook.office365.com/.default';
 
-export const DOCUMENTED_BASIC_EXAMPLE = '{ "UseSsl" : true, "FromDisplayName" : "ACME Reporting", "FromAddress" : "reports@acme.com" }';
+export const DOCUMENTED_BASIC_EXAMPLE =
+  '{ "UseSsl" : true, "FromDisplayName" : "ACME Reporting", "FromAddress" : "reports@acme.com" }';
 
 export type FormToConnectionResult = { ok: true; value: NewConnection } | { ok: false; errors: FieldError[] };
 
@@ -48,7 +49,8 @@ export function formToNewConnection(form: ConnectionFormFields): FormToConnectio
 
   const userName = trimToNull(form.userName);
   // Passwords are kept exactly as typed: spaces may be part of them.
-  const password = form.password === null || form.password === undefined || form.password.trim() === '' ? null : form.password;
+  const password =
+    form.password === null || form.password === undefined || form.password.trim() === '' ? null : form.password;
 
   const parsed = parseConfiguration(form.configuration);
   let config: FormConfiguration | null = null;
@@ -89,8 +91,18 @@ export function formToNewConnection(form: ConnectionFormFields): FormToConnectio
   if (config) {
     requireKey(config, 'FromAddress', 'the address mail is sent from, e.g. "FromAddress" : "reports@acme.com"', fail);
     if (method === 'OAuth2') {
-      requireKey(config, 'ClientID', 'the Application (client) ID of your app registration in Azure Active Directory', fail);
-      requireKey(config, 'TokenUrl', 'e.g. "https://login.microsoftonline.com/<Directory (tenant) ID>/oauth2/v2.0/token"', fail);
+      requireKey(
+        config,
+        'ClientID',
+        'the Application (client) ID of your app registration in Azure Active Directory',
+        fail,
+      );
+      requireKey(
+        config,
+        'TokenUrl',
+        'e.g. "https://login.microsoftonline.com/<Directory (tenant) ID>/oauth2/v2.0/token"',
+        fail,
+      );
     }
     tls = tlsFrom(config, url, fail);
   }
@@ -98,7 +110,8 @@ export function formToNewConnection(form: ConnectionFormFields): FormToConnectio
   if (errors.length > 0) return { ok: false, errors: sortByField(errors) };
 
   // No errors means every value below was checked; the guards only satisfy the compiler.
-  const auth = config && method && userName !== null && password !== null ? buildAuth(method, config, userName, password) : null;
+  const auth =
+    config && method && userName !== null && password !== null ? buildAuth(method, config, userName, password) : null;
   if (!config || !auth || config.fromAddress === null) {
     throw new Error('formToNewConnection: a form without errors lacks a required value');
   }
@@ -129,7 +142,10 @@ function authMethod(config: FormConfiguration, fail: Fail): FormAuthType | null 
   if (config.authType === 'OAuth2') return 'OAuth2';
   if (config.authType === 'Basic') {
     for (const k of oauth2Keys) {
-      fail(configurationPath(k), `${k} applies only to "AuthType": "OAuth2": remove it for Basic authentication, or set "AuthType": "OAuth2"`);
+      fail(
+        configurationPath(k),
+        `${k} applies only to "AuthType": "OAuth2": remove it for Basic authentication, or set "AuthType": "OAuth2"`,
+      );
     }
     return oauth2Keys.length > 0 ? null : 'Basic';
   }
@@ -186,7 +202,12 @@ function tlsFrom(config: FormConfiguration, url: string, fail: Fail): TlsMode | 
   return port === 465 ? TlsMode.IMPLICIT_TLS : TlsMode.STARTTLS;
 }
 
-function buildAuth(method: FormAuthType, config: FormConfiguration, username: string, secret: string): AuthSettingsInput | null {
+function buildAuth(
+  method: FormAuthType,
+  config: FormConfiguration,
+  username: string,
+  secret: string,
+): AuthSettingsInput | null {
   switch (method) {
     case 'Basic':
       return { kind: 'basic', username, password: secret };

@@ -31,11 +31,23 @@ export const EXTENSION_KEYS = ['TlsMode', 'CaCertificate'] as const;
 
 export type ConfigurationKey = (typeof DOCUMENTED_KEYS)[number] | (typeof EXTENSION_KEYS)[number];
 
-export const OAUTH2_KEYS: readonly ConfigurationKey[] = ['GrantType', 'ClientID', 'Scope', 'TokenUrl', 'ClientAuthType'];
+export const OAUTH2_KEYS: readonly ConfigurationKey[] = [
+  'GrantType',
+  'ClientID',
+  'Scope',
+  'TokenUrl',
+  'ClientAuthType',
+];
 
 /** Accepted ClientAuthType spellings (compared ignoring case, spaces, `_` and `-`). The first of each is what export writes. */
 export const CLIENT_AUTH_TYPE_SPELLINGS: Readonly<Record<ClientAuthType, readonly string[]>> = {
-  [ClientAuthType.SEND_CLIENT_CREDENTIALS_IN_BODY]: ['SendClientCredentialsInBody', 'Body', 'PostBody', 'ClientSecretPost', 'SEND_CLIENT_CREDENTIALS_IN_BODY'],
+  [ClientAuthType.SEND_CLIENT_CREDENTIALS_IN_BODY]: [
+    'SendClientCredentialsInBody',
+    'Body',
+    'PostBody',
+    'ClientSecretPost',
+    'SEND_CLIENT_CREDENTIALS_IN_BODY',
+  ],
   [ClientAuthType.BASIC_AUTH_HEADER]: [
     'SendClientCredentialsInHeader',
     'BasicAuthHeader',
@@ -47,7 +59,12 @@ export const CLIENT_AUTH_TYPE_SPELLINGS: Readonly<Record<ClientAuthType, readonl
   ],
 };
 
-export const TLS_MODE_SPELLINGS: readonly TlsMode[] = [TlsMode.IMPLICIT_TLS, TlsMode.STARTTLS, TlsMode.OPPORTUNISTIC, TlsMode.NONE];
+export const TLS_MODE_SPELLINGS: readonly TlsMode[] = [
+  TlsMode.IMPLICIT_TLS,
+  TlsMode.STARTTLS,
+  TlsMode.OPPORTUNISTIC,
+  TlsMode.NONE,
+];
 
 export type FormAuthType = 'OAuth2' | 'Basic';
 
@@ -89,7 +106,9 @@ export function parseConfiguration(text: string | null | undefined): Configurati
   const parsed = parseJsonWithPositions(text);
   if (!parsed.ok) {
     const { position, message } = parsed.error;
-    return malformed(`Configuration is not valid JSON: at line ${position.line}, column ${position.column}, ${message}`);
+    return malformed(
+      `Configuration is not valid JSON: at line ${position.line}, column ${position.column}, ${message}`,
+    );
   }
   const root = parsed.value;
   if (root.kind !== 'object') {
@@ -150,7 +169,10 @@ function readObject(members: JsonMember[]): ConfigurationParse {
     present.add(key);
     if (group.length > 1) {
       const where = group.map((m) => `"${m.key}" at ${at(m.keyPosition)}`).join(' and ');
-      refuse(key, `"${key}" is given ${group.length === 2 ? 'twice' : `${group.length} times`} (${where}): keep only one`);
+      refuse(
+        key,
+        `"${key}" is given ${group.length === 2 ? 'twice' : `${group.length} times`} (${where}): keep only one`,
+      );
       continue;
     }
     readKey(key, group[0].value, config, refuse);
@@ -176,7 +198,10 @@ function readKey(key: ConfigurationKey, node: JsonNode, config: FormConfiguratio
     case 'FromAddress': {
       const v = readText(key, node, refuse, '"reports@acme.com"');
       if (v !== null && !/^[^\s@<>"]+@[^\s@<>"]+$/.test(v)) {
-        refuse(key, 'FromAddress must be a plain email address, e.g. "reports@acme.com" (put the name in "FromDisplayName")');
+        refuse(
+          key,
+          'FromAddress must be a plain email address, e.g. "reports@acme.com" (put the name in "FromDisplayName")',
+        );
       } else {
         config.fromAddress = v;
       }
@@ -186,7 +211,11 @@ function readKey(key: ConfigurationKey, node: JsonNode, config: FormConfiguratio
       const v = readText(key, node, refuse, '"ClientCredentials"');
       if (v === null) return;
       if (normalise(v) === 'clientcredentials') config.grantType = 'ClientCredentials';
-      else refuse(key, 'GrantType must be "ClientCredentials": it is the only OAuth2 grant Postroom (and SMTP with Microsoft 365) supports');
+      else
+        refuse(
+          key,
+          'GrantType must be "ClientCredentials": it is the only OAuth2 grant Postroom (and SMTP with Microsoft 365) supports',
+        );
       return;
     }
     case 'AuthType': {
@@ -195,7 +224,11 @@ function readKey(key: ConfigurationKey, node: JsonNode, config: FormConfiguratio
       const n = normalise(v);
       if (n === 'oauth2') config.authType = 'OAuth2';
       else if (n === 'basic') config.authType = 'Basic';
-      else refuse(key, 'AuthType must be "OAuth2" (client credentials) or "Basic" (user name and password); leave it out for Basic');
+      else
+        refuse(
+          key,
+          'AuthType must be "OAuth2" (client credentials) or "Basic" (user name and password); leave it out for Basic',
+        );
       return;
     }
     case 'ClientID': {
@@ -243,14 +276,21 @@ function readKey(key: ConfigurationKey, node: JsonNode, config: FormConfiguratio
       if (v === null) return;
       const match = TLS_MODE_SPELLINGS.find((m) => normalise(m) === normalise(v));
       if (match) config.tlsMode = match;
-      else refuse(key, `TlsMode (a Postroom extension) must be one of ${TLS_MODE_SPELLINGS.map((m) => `"${m}"`).join(', ')}`);
+      else
+        refuse(
+          key,
+          `TlsMode (a Postroom extension) must be one of ${TLS_MODE_SPELLINGS.map((m) => `"${m}"`).join(', ')}`,
+        );
       return;
     }
     case 'CaCertificate': {
       // Kept as written (a PEM ends with a newline); the service reads the certificate itself.
       const v = readText(key, node, refuse, '"-----BEGIN CERTIFICATE-----\\n…"', false);
       if (v !== null && !v.includes('-----BEGIN CERTIFICATE-----')) {
-        refuse(key, 'CaCertificate (a Postroom extension) must be a PEM certificate starting with -----BEGIN CERTIFICATE-----, newlines written as \\n');
+        refuse(
+          key,
+          'CaCertificate (a Postroom extension) must be a PEM certificate starting with -----BEGIN CERTIFICATE-----, newlines written as \\n',
+        );
       } else {
         config.caCertificate = v;
       }
@@ -292,7 +332,8 @@ const PLACEHOLDERS: { pattern: RegExp; name: string; replaceWith: string }[] = [
   {
     pattern: /your_client_id/i,
     name: 'YOUR_CLIENT_ID',
-    replaceWith: 'the Application (client) ID from your app registration in Azure Active Directory (a GUID on its Overview page)',
+    replaceWith:
+      'the Application (client) ID from your app registration in Azure Active Directory (a GUID on its Overview page)',
   },
   {
     pattern: /your_tenant_id/i,
@@ -322,7 +363,8 @@ const MISPLACED: { names: string[]; message: (typed: string) => string }[] = [
   },
   {
     names: ['host', 'hostname', 'server', 'port', 'smtpserver', 'smtphost', 'smtpport', 'url'],
-    message: (k) => `"${k}" does not belong in Configuration: enter hostname:port in the URL field, e.g. smtp.office365.com:587`,
+    message: (k) =>
+      `"${k}" does not belong in Configuration: enter hostname:port in the URL field, e.g. smtp.office365.com:587`,
   },
   {
     names: ['tenantid', 'tenant', 'directoryid'],

@@ -42,7 +42,19 @@ export interface JsonSyntaxError {
 export type JsonParseResult = { ok: true; value: JsonNode } | { ok: false; error: JsonSyntaxError };
 
 const MAX_DEPTH = 64;
-const CURLY_QUOTES = new Set(['\u201C', '\u201D', '\u201E', '\u201F', '\u2018', '\u2019', '\u201A', '\u201B', '\u00AB', '\u00BB', '\u2033']);
+const CURLY_QUOTES = new Set([
+  '\u201C',
+  '\u201D',
+  '\u201E',
+  '\u201F',
+  '\u2018',
+  '\u2019',
+  '\u201A',
+  '\u201B',
+  '\u00AB',
+  '\u00BB',
+  '\u2033',
+]);
 const INVISIBLE_SPACE = new Set(['\u00A0', '\u200B', '\u2060', '\uFEFF']);
 const CURLY_FIX = 'replace curly quotes with straight " quotes (they come from word processors and web pages)';
 
@@ -97,7 +109,10 @@ class Parser {
     if (this.i < this.text.length) {
       const c = this.text[this.i];
       if (c === ',') throw new SyntaxFailure(this.i, 'there is a comma after the end of the JSON object: remove it');
-      throw new SyntaxFailure(this.i, `unexpected ${describeChar(c)} after the end of the JSON object: remove it, or check the braces { }`);
+      throw new SyntaxFailure(
+        this.i,
+        `unexpected ${describeChar(c)} after the end of the JSON object: remove it, or check the braces { }`,
+      );
     }
     return value;
   }
@@ -146,7 +161,10 @@ class Parser {
       if (role === 'key') {
         throw new SyntaxFailure(start, `the key ${shown} has no quotes: write it in double quotes, "${shown}"`);
       }
-      throw new SyntaxFailure(start, `the text ${shown} has no quotes: put text values in double quotes, e.g. "${shown}"`);
+      throw new SyntaxFailure(
+        start,
+        `the text ${shown} has no quotes: put text values in double quotes, e.g. "${shown}"`,
+      );
     }
     if (c === '}' || c === ']') {
       throw new SyntaxFailure(start, `a value is missing before ${c}`);
@@ -178,7 +196,10 @@ class Parser {
       if (c !== '"') {
         // Reuses the value diagnostics (curly and single quotes, bare words) with key wording.
         if (c === '{' || c === '[' || c === '-' || (c >= '0' && c <= '9')) {
-          throw new SyntaxFailure(this.i, `a key in double quotes is expected here, e.g. "UseSsl", not ${describeChar(c)}`);
+          throw new SyntaxFailure(
+            this.i,
+            `a key in double quotes is expected here, e.g. "UseSsl", not ${describeChar(c)}`,
+          );
         }
         const at = this.i;
         this.parseValue(depth + 1, 'key');
@@ -194,10 +215,14 @@ class Parser {
         const lost = /^([^:,]*?)\s*[:,]/.exec(key);
         if (lost) {
           // `"UseSsl : true, "` was read as one key: the closing quote after UseSsl is missing.
-          throw new SyntaxFailure(keyOffset + 1 + lost[1].length, `the closing quote is missing after ${lost[1]}: write "${lost[1]}"`);
+          throw new SyntaxFailure(
+            keyOffset + 1 + lost[1].length,
+            `the closing quote is missing after ${lost[1]}: write "${lost[1]}"`,
+          );
         }
         if (colon === '=') throw new SyntaxFailure(this.i, `use : between the key "${key}" and its value, not =`);
-        if (colon === undefined) throw new SyntaxFailure(this.i, `the configuration ends after the key "${key}": add : and a value, then }`);
+        if (colon === undefined)
+          throw new SyntaxFailure(this.i, `the configuration ends after the key "${key}": add : and a value, then }`);
         throw new SyntaxFailure(this.i, `a colon : is missing after the key "${key}"`);
       }
       this.i++;
@@ -224,24 +249,31 @@ class Parser {
         const lost = /^(.*?)\s*,\s*$/.exec(value.value);
         if (lost && value.value === this.text.slice(valueOffset + 1, valueOffset + 1 + value.value.length)) {
           // `"ACME Reporting, "FromAddress"…`: the value swallowed the comma, so its closing quote is missing.
-          throw new SyntaxFailure(valueOffset + 1 + lost[1].length, `the closing quote is missing after ${lost[1]}: write "${lost[1]}"`);
+          throw new SyntaxFailure(
+            valueOffset + 1 + lost[1].length,
+            `the closing quote is missing after ${lost[1]}: write "${lost[1]}"`,
+          );
         }
       }
       if (after === '"') {
         throw new SyntaxFailure(this.i, `a comma is missing after the value of "${key}": add , before the next key`);
       }
       const hint =
-        value.kind === 'string'
-          ? ` (the value of "${key}" may have lost a quote, so the quotes pair up wrongly)`
-          : '';
-      throw new SyntaxFailure(this.i, `expected , or } after the value of "${key}" but found ${describeChar(after)}${hint}`);
+        value.kind === 'string' ? ` (the value of "${key}" may have lost a quote, so the quotes pair up wrongly)` : '';
+      throw new SyntaxFailure(
+        this.i,
+        `expected , or } after the value of "${key}" but found ${describeChar(after)}${hint}`,
+      );
     }
   }
 
   private blameCurlyQuote(): void {
     if (this.lastStringCurly >= 0) {
       const c = this.text[this.lastStringCurly];
-      throw new SyntaxFailure(this.lastStringCurly, `found the curly quote ${c} where a straight quote belongs: ${CURLY_FIX}`);
+      throw new SyntaxFailure(
+        this.lastStringCurly,
+        `found the curly quote ${c} where a straight quote belongs: ${CURLY_FIX}`,
+      );
     }
   }
 
@@ -287,7 +319,10 @@ class Parser {
       const c = this.text[this.i];
       if (c === undefined || c === '\n' || c === '\r') {
         if (firstCurly >= 0) {
-          throw new SyntaxFailure(firstCurly, `this text is never closed because it ends with the curly quote ${this.text[firstCurly]}: ${CURLY_FIX}`);
+          throw new SyntaxFailure(
+            firstCurly,
+            `this text is never closed because it ends with the curly quote ${this.text[firstCurly]}: ${CURLY_FIX}`,
+          );
         }
         const where = c === undefined ? 'the end of the configuration' : 'the end of the line';
         throw new SyntaxFailure(open, `the text starting here has no closing quote before ${where}: add the missing "`);
@@ -299,7 +334,16 @@ class Parser {
       }
       if (c === '\\') {
         const e = this.text[this.i + 1];
-        const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        const simple: Record<string, string> = {
+          '"': '"',
+          '\\': '\\',
+          '/': '/',
+          b: '\b',
+          f: '\f',
+          n: '\n',
+          r: '\r',
+          t: '\t',
+        };
         if (e !== undefined && e in simple) {
           out += simple[e];
           this.i += 2;
@@ -310,7 +354,10 @@ class Parser {
           this.i += 6;
           continue;
         }
-        throw new SyntaxFailure(this.i, 'a backslash \\ starts an escape here that JSON does not know: write \\\\ for a backslash');
+        throw new SyntaxFailure(
+          this.i,
+          'a backslash \\ starts an escape here that JSON does not know: write \\\\ for a backslash',
+        );
       }
       if (c < ' ' && c !== '\t') {
         throw new SyntaxFailure(this.i, 'a control character is inside the text: remove it');
@@ -326,7 +373,10 @@ class Parser {
     const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(this.text.slice(this.i, this.i + 400));
     const next = m ? this.text[this.i + m[0].length] : undefined;
     if (!m || (next !== undefined && /[0-9A-Za-z_.]/.test(next))) {
-      throw new SyntaxFailure(this.i, 'this is not a valid number: write digits only, e.g. 587, or put text in double quotes');
+      throw new SyntaxFailure(
+        this.i,
+        'this is not a valid number: write digits only, e.g. 587, or put text in double quotes',
+      );
     }
     this.i += m[0].length;
     return Number(m[0]);
@@ -337,6 +387,7 @@ function describeChar(c: string): string {
   if (CURLY_QUOTES.has(c)) return `the curly quote ${c} (${CURLY_FIX})`;
   if (c === "'") return `a single quote ' (JSON needs double quotes ")`;
   const code = c.codePointAt(0)!;
-  if (code < 0x20 || (code >= 0x7f && code <= 0xa0)) return `the invisible character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (code < 0x20 || (code >= 0x7f && code <= 0xa0))
+    return `the invisible character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   return `"${c}"`;
 }
