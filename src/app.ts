@@ -71,14 +71,15 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const dataSource = createDataSource(overrides.database ?? databaseTarget(config.databaseUrl, config.dataDir));
   const migrationsApplied = await openDatabase(dataSource);
   const clock = overrides.clock ?? (() => new Date());
-  const tokens = overrides.tokens ?? new TokenProvider({ https: createHttpsPort({ egress }) });
+  const allowedTokenHosts = config.oauth2AllowedTokenHosts ?? DEFAULT_ALLOWED_TOKEN_HOSTS;
+  const tokens = overrides.tokens ?? new TokenProvider({ https: createHttpsPort({ egress, allowedTokenHosts }) });
 
   const audit = new AuditService({ dataSource, clock });
   const connections = new ConnectionService({
     dataSource,
     keyRing,
     clock,
-    checks: { allowedTokenHosts: config.oauth2AllowedTokenHosts ?? DEFAULT_ALLOWED_TOKEN_HOSTS, egress: egressPolicy },
+    checks: { allowedTokenHosts, egress: egressPolicy },
     audit,
     onSecretReplaced: (previous) => {
       if (previous.tokenUrl && previous.clientId) {

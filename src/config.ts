@@ -3,6 +3,7 @@
  * message naming the variable; values are never printed (some are secrets).
  */
 import path from 'node:path';
+import { DEFAULT_ALLOWED_PORTS } from './egress/address-policy.js';
 
 export interface EgressConfig {
   allowPrivate: boolean;
@@ -123,7 +124,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     egress: {
       allowPrivate: flag(env, 'EGRESS_ALLOW_PRIVATE'),
       allowedHosts: list(env, 'EGRESS_ALLOWED_HOSTS') ?? [],
-      allowedPorts: ports(env, 'EGRESS_ALLOWED_PORTS', [25, 465, 587, 2525]),
+      allowedPorts: ports(env, 'EGRESS_ALLOWED_PORTS', [...DEFAULT_ALLOWED_PORTS]),
     },
     testEmailRatePerKey: integer(env, 'TEST_EMAIL_RATE_PER_KEY', 10, 0, 1_000_000),
     testEmailRatePerConnection: integer(env, 'TEST_EMAIL_RATE_PER_CONNECTION', 5, 0, 1_000_000),

@@ -8,7 +8,6 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import { DomainError, ErrorCode, type FieldError } from './errors.js';
-import type { Logger } from './logger.js';
 
 /** class-validator's tree to dotted paths: auth.basic.password, forms[17].name. */
 export function validationFields(errors: ValidationError[], prefix = ''): FieldError[] {
@@ -83,7 +82,7 @@ function coercionFields(
   return [{ path, message: explain(path, reason, oneOf) }];
 }
 
-export function createFormatError(logger: Logger, options: { hideSuggestions: boolean; schema?: GraphQLSchema }) {
+export function createFormatError(options: { hideSuggestions: boolean; schema?: GraphQLSchema }) {
   const oneOf = oneOfMembers(options.schema);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const unwrapped = unwrapResolverError(error);
@@ -121,7 +120,7 @@ export function createFormatError(logger: Logger, options: { hideSuggestions: bo
     if (code === 'PERSISTED_QUERY_NOT_FOUND' || code === 'PERSISTED_QUERY_NOT_SUPPORTED') {
       return { ...base, message: formatted.message, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     }
-    logger.error({ err: safeErrorFields(original), path: formatted.path }, 'unexpected error');
+    // Logged with its cause and request id by request-logging.plugin.ts (unexpectedCause below).
     return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }
@@ -138,6 +137,18 @@ function literalMessage(message: string, oneOf: Map<string, string[]>, hideSugge
 /** The reason graphql-js appended to a variable error: the message of the error it wraps. */
 function reasonOf(error: unknown): string | undefined {
   return error instanceof GraphQLError && error.originalError ? error.originalError.message : undefined;
+}
+
+/**
+ * The cause of an error that formatError masks as INTERNAL_SERVER_ERROR, or null for the expected ones:
+ * domain and validation errors, and GraphQL's own (which carry a code).
+ */
+export function unexpectedCause(error: GraphQLError): { type: string; message: string; stack?: string } | null {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError || original instanceof ArgumentValidationError) return null;
+  if (original instanceof GraphQLError && original.originalError instanceof DomainError) return null;
+  if (error.extensions?.code !== undefined && original === error) return null;
+  return safeErrorFields(original);
 }
 
 /** Name, message and stack only: driver errors carry query parameters (sealed secrets among them). */

@@ -71,7 +71,7 @@ export async function createHttpServer(deps: {
     // main.ts owns SIGINT/SIGTERM: it drains HTTP, then closes the database, then exits.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
-    formatError: createFormatError(logger, { hideSuggestions: config.production, schema }),
+    formatError: createFormatError({ hideSuggestions: config.production, schema }),
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),

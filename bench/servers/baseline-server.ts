@@ -13,7 +13,10 @@ import express from 'express';
 import { ApolloServer, type ApolloServerOptionsWithTypeDefs, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { Pool } from 'pg';
 
 type Mode = 'hello' | 'pg' | 'pglite';
@@ -21,10 +24,9 @@ type Query = (sql: string, params: unknown[]) => Promise<Array<Record<string, un
 
 // The two statements connection(id) issues (connection.repository.ts findById and defaultId).
 const SELECT_ROW = 'SELECT * FROM connection WHERE id = $1 LIMIT 1';
-const SELECT_DEFAULT = `SELECT id, is_default, lower(name) = 'default' AS named, count(*) OVER () AS total
-   FROM connection WHERE type = $1
-  ORDER BY is_default DESC, (lower(name) = 'default') DESC
-  LIMIT 1`;
+const SELECT_DEFAULT = `(SELECT id, 1 AS rank FROM connection WHERE type = $1 AND is_default LIMIT 1)
+       UNION ALL (SELECT id, 2 AS rank FROM connection WHERE type = $1 AND lower(name) = 'default' LIMIT 1)
+       UNION ALL (SELECT id, 3 AS rank FROM connection WHERE type = $1 LIMIT 2)`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const iso = (value: unknown): string | null =>
@@ -111,9 +113,10 @@ async function main(): Promise<void> {
               if (!UUID.test(args.id)) return null;
               const [row] = await query(SELECT_ROW, [args.id]);
               if (!row) return null;
-              const [top] = await query(SELECT_DEFAULT, [row.type]);
-              const defaultId =
-                top && (top.is_default || top.named || Number(top.total) === 1) ? (top.id as string) : null;
+              const ranked = await query(SELECT_DEFAULT, [row.type]);
+              const byRank = (rank: number) => ranked.filter((r) => Number(r.rank) === rank);
+              const chosen = byRank(1)[0] ?? byRank(2)[0] ?? (byRank(3).length === 1 ? byRank(3)[0] : undefined);
+              const defaultId = (chosen?.id as string | undefined) ?? null;
               return toView(row, defaultId);
             },
           },
@@ -134,7 +137,11 @@ async function main(): Promise<void> {
     hideSchemaDetailsFromClientErrors: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+    ],
   });
   await apollo.start();
   app.get('/healthz', (_req, res) => {

@@ -11,19 +11,23 @@ export class AuditResolver {
   connectionHistory(
     @Ctx() ctx: GraphQLContext,
     @Arg('id', () => ID) id: string,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<AuditEventView[]> {
-    return ctx.services.audit.list(ctx.request, { first, after: after ?? null, filter: { connectionId: id } });
+    return ctx.services.audit.list(ctx.request, {
+      first: first ?? 50,
+      after: after ?? null,
+      filter: { connectionId: id },
+    });
   }
 
   @Query(() => [AuditEvent], { description: 'Every audit event, newest first; page with after: <last event id>.' })
   auditEvents(
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter: AuditEventFilter | null,
   ): Promise<AuditEventView[]> {
-    return ctx.services.audit.list(ctx.request, { first, after: after ?? null, filter: filter ?? {} });
+    return ctx.services.audit.list(ctx.request, { first: first ?? 50, after: after ?? null, filter: filter ?? {} });
   }
 }

@@ -6,6 +6,7 @@ import type { EntityManager, DataSource } from 'typeorm';
 import { badInput } from '../errors.js';
 import type { RequestContext } from '../request-context.js';
 import { AuditEventEntity } from './audit-event.entity.js';
+import { isUuid } from '../validation/uuid.js';
 
 export interface AuditEventView {
   id: string;
@@ -24,7 +25,6 @@ export interface AuditFilter {
 }
 
 const MAX_PAGE = 200;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class AuditService {
   constructor(private readonly deps: { dataSource: DataSource; clock: () => Date }) {}
@@ -68,7 +68,7 @@ export class AuditService {
     }
     const { action, actor, connectionId, since } = args.filter;
     // Ids are uuids: any other id has no events (and must not reach a uuid comparison in SQL).
-    if (connectionId && !UUID.test(connectionId)) return [];
+    if (connectionId && !isUuid(connectionId)) return [];
     const query = this.deps.dataSource.manager.createQueryBuilder(AuditEventEntity, 'e');
     if (action) query.andWhere('e.action = :action', { action });
     if (actor) query.andWhere('e.actor = :actor', { actor });
@@ -81,7 +81,7 @@ export class AuditService {
 
   /** Pages continue after an event id (the list type has no cursors of its own). */
   private async position(eventId: string): Promise<{ at: Date; id: string } | null> {
-    if (!UUID.test(eventId)) return null;
+    if (!isUuid(eventId)) return null;
     const row = await this.deps.dataSource.manager.findOneBy(AuditEventEntity, { id: eventId });
     return row ? { at: row.at, id: row.id } : null;
   }

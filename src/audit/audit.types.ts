@@ -10,7 +10,7 @@ export class AuditEvent {
   @Field(() => DateTimeResolver)
   at: Date;
 
-  @Field({ description: 'The API key name ("key:ops") or JWT subject ("jwt:…") that made the change.' })
+  @Field({ description: 'Who made the change: "apiKey:<key name>", "jwt:<subject>" or "system:<task>".' })
   actor: string;
 
   @Field({ description: 'e.g. "connection.update", "connection.rotateSecret", "apiKey.create".' })

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { type DomainError, type FieldError, badInput, conflict, notFound } from '../errors.js';
-import type { Principal, RequestContext } from '../request-context.js';
+import { systemContext, type Principal, type RequestContext } from '../request-context.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { toApiKeyView, type ApiKeyView, type CreatedApiKeyView } from './api-key.model.js';
 import {
@@ -18,13 +18,14 @@ import {
 } from './api-key-token.js';
 import { Role } from './role.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { isUuid } from '../validation/uuid.js';
+import { uniqueViolation } from '../db/unique-violation.js';
 
 /** lastUsedAt is written at most this often per key, so authenticated reads stay reads. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 /** pg_advisory_xact_lock id serialising the first-start bootstrap across replicas ("postroom-bootstrap"). */
 const BOOTSTRAP_LOCK_ID = 7_041_990_213;
 export const BOOTSTRAP_KEY_NAME = 'bootstrap';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type ApiKeyAuthResult = { ok: true; principal: Principal } | { ok: false; message: string };
 
@@ -39,7 +40,7 @@ export class BootstrapTokenError extends Error {
 }
 
 export class ApiKeyService {
-  constructor(private readonly deps: { dataSource: DataSource; clock: () => Date; audit?: AuditService }) {}
+  constructor(private readonly deps: { dataSource: DataSource; clock: () => Date; audit: AuditService }) {}
 
   private get repo() {
     return this.deps.dataSource.getRepository(ApiKeyEntity);
@@ -82,7 +83,7 @@ export class ApiKeyService {
         createdAt: now,
         expiresAt: args.expiresAt,
       });
-      await this.deps.audit?.record(manager, ctx, {
+      await this.deps.audit.record(manager, ctx, {
         action: 'apiKey.create',
         connectionId: null,
         changes: { id: keyId, name, role: args.role, expiresAt: args.expiresAt?.toISOString() ?? null },
@@ -95,7 +96,7 @@ export class ApiKeyService {
   /** Revoking an already revoked key returns it unchanged (the first revocation time stays). */
   async revoke(ctx: RequestContext, args: { id: string }): Promise<ApiKeyView> {
     const id = args.id.trim();
-    if (!UUID.test(id)) throw notFound('API key', JSON.stringify(id.slice(0, 40)));
+    if (!isUuid(id)) throw notFound('API key', JSON.stringify(id.slice(0, 40)));
     const row = await this.repo.findOneBy({ id: id.toLowerCase() });
     if (!row) throw notFound('API key', id);
     if (!row.revokedAt) {
@@ -107,7 +108,7 @@ export class ApiKeyService {
           .set({ revokedAt: now })
           .where('id = :id AND revoked_at IS NULL', { id: row.id })
           .execute();
-        await this.deps.audit?.record(manager, ctx, {
+        await this.deps.audit.record(manager, ctx, {
           action: 'apiKey.revoke',
           connectionId: null,
           changes: { id: row.id, name: row.name },
@@ -189,7 +190,7 @@ export class ApiKeyService {
     const created = await this.deps.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_ID]);
       if (await this.anyKeys(manager)) return null;
-      return this.insert(manager, {
+      const row = await this.insert(manager, {
         id,
         name: BOOTSTRAP_KEY_NAME,
         role: Role.ADMIN,
@@ -198,6 +199,12 @@ export class ApiKeyService {
         createdAt: now,
         expiresAt: null,
       });
+      await this.deps.audit.record(manager, systemContext('bootstrap', Role.ADMIN), {
+        action: 'apiKey.create',
+        connectionId: null,
+        changes: { id, name: BOOTSTRAP_KEY_NAME, role: Role.ADMIN, expiresAt: null },
+      });
+      return row;
     });
     if (!created) return { created: false };
     return {
@@ -221,7 +228,7 @@ export class ApiKeyService {
     try {
       await manager.insert(ApiKeyEntity, row);
     } catch (error) {
-      if (isUniqueViolation(error)) throw nameTaken(values.name);
+      if (uniqueViolation(error)) throw nameTaken(values.name);
       throw error;
     }
     return row;
@@ -232,9 +239,4 @@ function nameTaken(name: string): DomainError {
   return conflict(
     `An API key named "${name}" already exists (names are unique, ignoring case, and stay taken after revocation so audit entries stay unambiguous): choose another name`,
   );
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
-  return e?.code === '23505' || e?.driverError?.code === '23505';
 }

@@ -116,7 +116,14 @@ function rejection(error: unknown): JwtResult {
 
 /** null when JWT is off (no AUTH_JWKS_URL). Issuer and audience are required: without them any token of the IdP would pass. */
 export function createJwtVerifier(auth: AuthConfig, options: { timeoutMs?: number } = {}): JwtVerifier | null {
-  if (!auth.jwksUrl) return null;
+  if (!auth.jwksUrl) {
+    if (auth.issuer || auth.audience) {
+      throw new ConfigError(
+        'AUTH_ISSUER and AUTH_AUDIENCE take effect only with AUTH_JWKS_URL: set all three, or none',
+      );
+    }
+    return null;
+  }
   if (!auth.issuer)
     throw new ConfigError('AUTH_ISSUER must be set when AUTH_JWKS_URL is set (the expected "iss" of access tokens)');
   if (!auth.audience)

@@ -1,4 +1,4 @@
-/** The three roles of the API, lowest to highest. A higher role can do everything a lower one can. */
+/** The three roles of the API, highest first. A higher role can do everything a lower one can. */
 export enum Role {
   ADMIN = 'ADMIN',
   OPERATOR = 'OPERATOR',

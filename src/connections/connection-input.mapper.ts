@@ -1,7 +1,8 @@
 /** GraphQL inputs to domain shapes: the auth @oneOf becomes a tagged union here, checked once. */
 import type { FieldError } from '../errors.js';
-import type { AuthMethodInput, CreateConnectionInput } from './connection.inputs.js';
-import type { AuthSettingsInput, NewConnection } from './connection.model.js';
+import { DEFAULT_OAUTH2_SCOPE, type AuthMethodInput, type CreateConnectionInput } from './connection.inputs.js';
+import { ClientAuthType } from '../oauth2/client-auth-type.js';
+import { ConnectionType, type AuthSettingsInput, type NewConnection } from './connection.model.js';
 
 type Mapped<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
@@ -21,8 +22,8 @@ export function toAuthSettings(auth: AuthMethodInput, path = 'auth'): Mapped<Aut
         clientId: oauth2.clientId.trim(),
         clientSecret: oauth2.clientSecret,
         tokenUrl: oauth2.tokenUrl.trim(),
-        scope: oauth2.scope.trim(),
-        clientAuthType: oauth2.clientAuthType,
+        scope: oauth2.scope?.trim() || DEFAULT_OAUTH2_SCOPE,
+        clientAuthType: oauth2.clientAuthType ?? ClientAuthType.SEND_CLIENT_CREDENTIALS_IN_BODY,
         secretExpiresAt: oauth2.secretExpiresAt ?? null,
       },
     };
@@ -41,7 +42,7 @@ export function toNewConnection(input: CreateConnectionInput): Mapped<NewConnect
   return {
     ok: true,
     value: {
-      type: input.type,
+      type: input.type ?? ConnectionType.SMTP,
       name: input.name.trim(),
       description: emptyToNull(input.description),
       url: input.url.trim(),
@@ -51,7 +52,7 @@ export function toNewConnection(input: CreateConnectionInput): Mapped<NewConnect
       // Display names keep inner spacing; only the ends are trimmed.
       fromDisplayName: emptyToNull(input.fromDisplayName),
       auth: auth.value,
-      isDefault: input.isDefault,
+      isDefault: input.isDefault ?? false,
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Test emails, dry runs and verified secret rotation. The only place that decrypts a stored secret;
- * SMTP and token failures come back as TestOutcome data, not errors.
+ * Test emails, dry runs and verified secret rotation. Stored secrets are decrypted here only to send or
+ * verify (re-keying aside; reads never decrypt). SMTP and token failures come back as TestOutcome data.
  */
 import { randomUUID } from 'node:crypto';
 import { badInput } from '../errors.js';
@@ -20,7 +20,7 @@ import type { ConnectionEntity } from './connection.entity.js';
 import type { ConnectionView, NewConnection } from './connection.model.js';
 import { storedOutcome } from './connection.mapper.js';
 import { checkSecret } from './connection.checks.js';
-import type { ConnectionService } from './connection.service.js';
+import { assertVersion, type ConnectionService } from './connection.service.js';
 import type { RateLimit, RateLimiter } from '../limits/rate-limiter.js';
 import type { AuditService } from '../audit/audit.service.js';
 
@@ -56,14 +56,7 @@ export class ConnectionTestService {
 
   async sendTestEmail(ctx: RequestContext, args: { id: string; to: string; dryRun: boolean }): Promise<TestOutcome> {
     const row = await this.deps.connections.findRow(args.id);
-    await this.deps.limiter.charge([
-      this.callerLimit(ctx),
-      {
-        scope: `connection:${row.id}`,
-        limit: this.deps.rates.perConnection,
-        label: 'per connection per hour (TEST_EMAIL_RATE_PER_CONNECTION)',
-      },
-    ]);
+    await this.deps.limiter.charge([this.callerLimit(ctx), this.connectionLimit(row.id)]);
     let outcome: TestOutcome;
     try {
       outcome = await this.run(this.storedTarget(row), args.to, args.dryRun);
@@ -84,26 +77,31 @@ export class ConnectionTestService {
     await this.deps.limiter.charge([this.callerLimit(ctx)]);
     const { input } = args;
     const auth = input.auth;
-    const outcome = await this.run(
-      {
-        host: checked.value.address.host,
-        port: checked.value.address.port,
-        tls: checked.value.tls,
-        caCertificate: input.caCertificate,
-        fromAddress: input.fromAddress,
-        fromDisplayName: input.fromDisplayName,
-        auth:
-          auth.kind === 'basic'
-            ? auth
-            : {
-                kind: auth.kind,
-                username: auth.username,
-                token: { ...auth, secretVersion: `unsaved-${randomUUID()}` },
-              },
-      },
-      args.to,
-      args.dryRun,
-    );
+    const unsavedVersion = `unsaved-${randomUUID()}`;
+    let outcome: TestOutcome;
+    try {
+      outcome = await this.run(
+        {
+          host: checked.value.address.host,
+          port: checked.value.address.port,
+          tls: checked.value.tls,
+          caCertificate: input.caCertificate,
+          fromAddress: input.fromAddress,
+          fromDisplayName: input.fromDisplayName,
+          auth:
+            auth.kind === 'basic'
+              ? auth
+              : { kind: auth.kind, username: auth.username, token: { ...auth, secretVersion: unsavedVersion } },
+        },
+        args.to,
+        args.dryRun,
+      );
+    } finally {
+      // Unsaved settings are never tested again: drop their client (it holds the secret) and token.
+      if (auth.kind === 'oauth2ClientCredentials') {
+        this.deps.tokens.forget({ tokenUrl: auth.tokenUrl, clientId: auth.clientId, secretVersion: unsavedVersion });
+      }
+    }
     await this.deps.audit.recordAlone(ctx, {
       action: 'connection.testSettings',
       connectionId: null,
@@ -116,6 +114,14 @@ export class ConnectionTestService {
       },
     });
     return outcome;
+  }
+
+  private connectionLimit(connectionId: string): RateLimit {
+    return {
+      scope: `connection:${connectionId}`,
+      limit: this.deps.rates.perConnection,
+      label: 'per connection per hour (TEST_EMAIL_RATE_PER_CONNECTION)',
+    };
   }
 
   private callerLimit(ctx: RequestContext): RateLimit {
@@ -138,12 +144,18 @@ export class ConnectionTestService {
     const row = await this.deps.connections.findRow(args.id);
     const errors = checkSecret(args.secret, 'secret', row.secretHint);
     if (errors.length > 0) throw badInput(errors);
-    if (args.verify) await this.verifySecret(row, args.secret);
+    if (args.verify) {
+      assertVersion(row, args.expectedVersion);
+      // A verification talks to the server like a test email does, so it is limited like one.
+      await this.deps.limiter.charge([this.callerLimit(ctx), this.connectionLimit(row.id)]);
+      await this.verifySecret(row, args.secret);
+    }
     const { view } = await this.deps.connections.rotateSecret(ctx, {
       id: args.id,
       secret: asPlaintext(args.secret),
       expiresAt: args.expiresAt,
-      expectedVersion: args.expectedVersion,
+      // What was verified is the row as read above: a change to it meanwhile is a CONFLICT, not a silent store.
+      expectedVersion: args.verify ? row.version : args.expectedVersion,
     });
     return view;
   }

@@ -53,13 +53,14 @@ export class OAuth2ClientCredentialsInput {
   @IsHttpsUrl('tokenUrl')
   tokenUrl: string;
 
-  @Field({ defaultValue: DEFAULT_OAUTH2_SCOPE })
+  @Field(() => String, { nullable: true, defaultValue: DEFAULT_OAUTH2_SCOPE })
+  @IsOptional()
   @TextLength('scope', 1, 1000)
   @NoControlCharacters('scope')
-  scope: string;
+  scope?: string | null;
 
-  @Field(() => ClientAuthType, { defaultValue: ClientAuthType.SEND_CLIENT_CREDENTIALS_IN_BODY })
-  clientAuthType: ClientAuthType;
+  @Field(() => ClientAuthType, { nullable: true, defaultValue: ClientAuthType.SEND_CLIENT_CREDENTIALS_IN_BODY })
+  clientAuthType?: ClientAuthType | null;
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'When the client secret expires.' })
   @IsOptional()
@@ -82,8 +83,8 @@ export class AuthMethodInput {
 
 @InputType()
 export class CreateConnectionInput {
-  @Field(() => ConnectionType, { defaultValue: ConnectionType.SMTP })
-  type: ConnectionType;
+  @Field(() => ConnectionType, { nullable: true, defaultValue: ConnectionType.SMTP })
+  type?: ConnectionType | null;
 
   @Field({ description: 'Unique per type, case-insensitively. The first of a type is conventionally "Default".' })
   @TextLength('name', 1, 100)
@@ -126,8 +127,8 @@ export class CreateConnectionInput {
   @ValidateNested()
   auth: AuthMethodInput;
 
-  @Field({ defaultValue: false })
-  isDefault: boolean;
+  @Field(() => Boolean, { nullable: true, defaultValue: false })
+  isDefault?: boolean | null;
 }
 
 /** Every field is optional; a missing field is left as it is. */
@@ -234,11 +235,12 @@ export class RotateSecretInput {
   @IsOptional()
   expiresAt?: Date | null;
 
-  @Field({
+  @Field(() => Boolean, {
+    nullable: true,
     defaultValue: false,
     description: 'true: prove the new secret works (token / SMTP AUTH) before it replaces the old one.',
   })
-  verify: boolean;
+  verify?: boolean | null;
 
   @Field(() => Int, { nullable: true })
   @IsOptional()

@@ -4,6 +4,8 @@
  */
 import type { EntityManager } from 'typeorm';
 import { ConnectionEntity } from './connection.entity.js';
+import { conflict } from '../errors.js';
+import { uniqueViolation } from '../db/unique-violation.js';
 import type { ConnectionType } from './connection.model.js';
 
 export interface PageRequest {
@@ -13,15 +15,25 @@ export interface PageRequest {
   after: { name: string; id: string } | null;
 }
 
-const COLUMNS_BY_PROPERTY = (manager: EntityManager): Map<string, string> =>
-  new Map(manager.connection.getMetadata(ConnectionEntity).columns.map((c) => [c.propertyName, c.databaseName]));
+const columnsByMetadata = new WeakMap<object, Map<string, string>>();
+
+/** Property name → column name, computed once per data source. */
+function columnsByProperty(manager: EntityManager): Map<string, string> {
+  const metadata = manager.connection.getMetadata(ConnectionEntity);
+  let columns = columnsByMetadata.get(metadata);
+  if (!columns) {
+    columns = new Map(metadata.columns.map((c) => [c.propertyName, c.databaseName]));
+    columnsByMetadata.set(metadata, columns);
+  }
+  return columns;
+}
 
 function likePattern(search: string): string {
   return `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export class ConnectionRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(readonly manager: EntityManager) {}
 
   findById(id: string): Promise<ConnectionEntity | null> {
     return this.manager.findOneBy(ConnectionEntity, { id });
@@ -106,7 +118,7 @@ export class ConnectionRepository {
   }
 
   async insert(row: Partial<ConnectionEntity>): Promise<ConnectionEntity> {
-    await this.manager.insert(ConnectionEntity, row);
+    await raceAsConflict(this.manager.insert(ConnectionEntity, row));
     return this.manager.findOneByOrFail(ConnectionEntity, { id: row.id as string });
   }
 
@@ -119,7 +131,7 @@ export class ConnectionRepository {
     version: number,
     changes: Partial<ConnectionEntity>,
   ): Promise<ConnectionEntity | null> {
-    const columns = COLUMNS_BY_PROPERTY(this.manager);
+    const columns = columnsByProperty(this.manager);
     const sets: string[] = [];
     const params: unknown[] = [id, version];
     for (const [property, value] of Object.entries(changes)) {
@@ -129,9 +141,11 @@ export class ConnectionRepository {
       sets.push(`"${column}" = $${params.length}`);
     }
     sets.push('"version" = "version" + 1', '"updated_at" = now()');
-    const result: unknown = await this.manager.query(
-      `UPDATE connection SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING id`,
-      params,
+    const result: unknown = await raceAsConflict(
+      this.manager.query(
+        `UPDATE connection SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING id`,
+        params,
+      ),
     );
     if (!returnedRow(result)) return null;
     return this.manager.findOneByOrFail(ConnectionEntity, { id });
@@ -142,12 +156,14 @@ export class ConnectionRepository {
     await this.manager.query(`UPDATE connection SET last_test = $2 WHERE id = $1`, [id, JSON.stringify(lastTest)]);
   }
 
-  async clearDefault(type: ConnectionType, exceptId: string): Promise<void> {
-    await this.manager.query(
+  /** Unmarks the previous default of the type (at most one); returns its id for the audit trail. */
+  async clearDefault(type: ConnectionType, exceptId: string): Promise<string[]> {
+    const result: unknown = await this.manager.query(
       `UPDATE connection SET is_default = false, version = version + 1, updated_at = now()
-        WHERE type = $1 AND is_default AND id <> $2`,
+        WHERE type = $1 AND is_default AND id <> $2 RETURNING id`,
       [type, exceptId],
     );
+    return returnedRows(result).map((row) => (row as { id: string }).id);
   }
 
   async countOfType(type: ConnectionType): Promise<number> {
@@ -163,9 +179,33 @@ export class ConnectionRepository {
   }
 }
 
+/**
+ * The service checks names and defaults before writing; a concurrent request can still win between the
+ * check and the write, and the unique indexes then stop it. That is a CONFLICT, not a server error.
+ */
+async function raceAsConflict<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    const violation = uniqueViolation(error);
+    if (!violation) throw error;
+    throw conflict(
+      violation.constraint === 'UQ_connection_default_per_type'
+        ? 'Another connection was marked default at the same moment: reload and try again'
+        : 'Another request just saved a connection with this name (names are unique per type, ignoring case): choose another name',
+      violation.constraint === 'UQ_connection_type_lower_name'
+        ? { fields: [{ path: 'name', message: 'name is already taken' }] }
+        : {},
+    );
+  }
+}
+
 /** pg returns [rows, count] for UPDATE/DELETE … RETURNING through TypeORM; PGlite returns rows. */
+function returnedRows(result: unknown): unknown[] {
+  if (!Array.isArray(result)) return [];
+  return Array.isArray(result[0]) ? result[0] : result;
+}
+
 function returnedRow(result: unknown): boolean {
-  if (!Array.isArray(result)) return false;
-  const rows = Array.isArray(result[0]) ? result[0] : result;
-  return rows.length > 0;
+  return returnedRows(result).length > 0;
 }

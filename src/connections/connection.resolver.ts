@@ -31,22 +31,23 @@ export class ConnectionResolver {
   connectionByName(
     @Ctx() ctx: GraphQLContext,
     @Arg('name') name: string,
-    @Arg('type', () => ConnectionType, { defaultValue: ConnectionType.SMTP }) type: ConnectionType,
+    @Arg('type', () => ConnectionType, { nullable: true, defaultValue: ConnectionType.SMTP })
+    type: ConnectionType | null,
   ): Promise<ConnectionView | null> {
-    return ctx.services.connections.getByName(ctx.request, { type, name });
+    return ctx.services.connections.getByName(ctx.request, { type: type ?? ConnectionType.SMTP, name });
   }
 
   @Query(() => ConnectionList, { description: 'Sorted by name; page with first/after.' })
   connections(
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => ConnectionFilter, { nullable: true }) filter: ConnectionFilter | null,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<ConnectionPage> {
     return ctx.services.connections.list(ctx.request, {
       type: filter?.type ?? null,
       search: filter?.search ?? null,
-      first,
+      first: first ?? 50,
       after: after ?? null,
     });
   }
@@ -58,9 +59,10 @@ export class ConnectionResolver {
   })
   defaultConnection(
     @Ctx() ctx: GraphQLContext,
-    @Arg('type', () => ConnectionType, { defaultValue: ConnectionType.SMTP }) type: ConnectionType,
+    @Arg('type', () => ConnectionType, { nullable: true, defaultValue: ConnectionType.SMTP })
+    type: ConnectionType | null,
   ): Promise<ConnectionView | null> {
-    return ctx.services.connections.getDefault(ctx.request, { type });
+    return ctx.services.connections.getDefault(ctx.request, { type: type ?? ConnectionType.SMTP });
   }
 
   @Query(() => [Connection], {
@@ -68,9 +70,9 @@ export class ConnectionResolver {
   })
   expiringSecrets(
     @Ctx() ctx: GraphQLContext,
-    @Arg('withinDays', () => Int, { defaultValue: 30 }) withinDays: number,
+    @Arg('withinDays', () => Int, { nullable: true, defaultValue: 30 }) withinDays: number | null,
   ): Promise<ConnectionView[]> {
-    return ctx.services.connections.expiring(ctx.request, { withinDays });
+    return ctx.services.connections.expiring(ctx.request, { withinDays: withinDays ?? 30 });
   }
 
   @Mutation(() => Connection)
@@ -101,7 +103,7 @@ export class ConnectionResolver {
       id,
       secret: input.secret,
       expiresAt: input.expiresAt ?? null,
-      verify: input.verify,
+      verify: input.verify ?? false,
       expectedVersion: input.expectedVersion ?? null,
     });
   }
@@ -113,9 +115,9 @@ export class ConnectionResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('id', () => ID) id: string,
     @Arg('to', () => EmailAddressResolver) to: string,
-    @Arg('dryRun', { defaultValue: false }) dryRun: boolean,
+    @Arg('dryRun', () => Boolean, { nullable: true, defaultValue: false }) dryRun: boolean | null,
   ): Promise<TestOutcome> {
-    return ctx.services.connectionTests.sendTestEmail(ctx.request, { id, to, dryRun });
+    return ctx.services.connectionTests.sendTestEmail(ctx.request, { id, to, dryRun: dryRun ?? false });
   }
 
   @Mutation(() => TestEmailResult, {
@@ -125,12 +127,12 @@ export class ConnectionResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('input', () => CreateConnectionInput) input: CreateConnectionInput,
     @Arg('to', () => EmailAddressResolver) to: string,
-    @Arg('dryRun', { defaultValue: false }) dryRun: boolean,
+    @Arg('dryRun', () => Boolean, { nullable: true, defaultValue: false }) dryRun: boolean | null,
   ): Promise<TestOutcome> {
     return ctx.services.connectionTests.testSettings(ctx.request, {
       input: mapped(toNewConnection(input)),
       to,
-      dryRun,
+      dryRun: dryRun ?? false,
     });
   }
 

@@ -18,6 +18,7 @@ import { authColumns, secretFieldOf, secretOf, type SecretField } from './connec
 import { checkNewConnection, type CheckOptions } from './connection.checks.js';
 import { planUpdate, type UpdateRequest } from './connection-update.plan.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { isUuid } from '../validation/uuid.js';
 import { connectionChanges } from './connection.audit.js';
 import type { AuditService } from '../audit/audit.service.js';
 
@@ -134,7 +135,7 @@ export class ConnectionService {
     await this.assertNameFree(repo, input.type, input.name, null);
     const id = randomUUID();
     const now = this.deps.clock();
-    if (input.isDefault) await repo.clearDefault(input.type, id);
+    if (input.isDefault) await this.clearDefault(manager, ctx, input.type, id);
     const row = await repo.insert({
       id,
       type: input.type,
@@ -198,7 +199,7 @@ export class ConnectionService {
 
   async setDefault(ctx: RequestContext, args: { id: string }): Promise<ConnectionView> {
     const { view } = await this.withRow(ctx, 'connection.setDefault', args.id, async (repo, row) => {
-      await repo.clearDefault(row.type as ConnectionType, row.id);
+      await this.clearDefault(repo.manager, ctx, row.type as ConnectionType, row.id);
       if (row.isDefault) return { view: await this.view(repo, row), after: null };
       const after = await this.writeGuarded(repo, row, { isDefault: true });
       return { view: await this.view(repo, after), after };
@@ -220,6 +221,22 @@ export class ConnectionService {
     });
     this.deps.onSecretReplaced(row);
     return row.id;
+  }
+
+  /** Unmarks the previous default and records that change to it too, in the caller's transaction. */
+  private async clearDefault(
+    manager: EntityManager,
+    ctx: RequestContext,
+    type: ConnectionType,
+    newDefaultId: string,
+  ): Promise<void> {
+    for (const previousId of await this.repo(manager).clearDefault(type, newDefaultId)) {
+      await this.deps.audit.record(manager, ctx, {
+        action: 'connection.setDefault',
+        connectionId: previousId,
+        changes: { isDefault: { from: true, to: false } },
+      });
+    }
   }
 
   /** The stored secret in plaintext: only for sending, never for reads. */
@@ -319,7 +336,7 @@ export class ConnectionService {
   }
 }
 
-function assertVersion(row: ConnectionEntity, expected: number | null | undefined): void {
+export function assertVersion(row: ConnectionEntity, expected: number | null | undefined): void {
   if (expected !== null && expected !== undefined && expected !== row.version) {
     throw conflict(
       `Connection "${row.name}" is at version ${row.version}, not ${expected}: someone changed it; reload it and apply your change again`,
@@ -335,10 +352,4 @@ async function staleWrite(repo: ConnectionRepository, id: string): Promise<Error
     `Connection "${current.name}" was changed by another request (now version ${current.version}): reload it and apply your change again`,
     { currentVersion: current.version },
   );
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }

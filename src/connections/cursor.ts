@@ -1,4 +1,6 @@
 /** Opaque keyset cursors for connections(after:): base64url of the last row's sort key. */
+import { isUuid } from '../validation/uuid.js';
+
 export interface CursorKey {
   name: string;
   id: string;
@@ -12,7 +14,7 @@ export function encodeCursor(row: CursorKey): string {
 export function decodeCursor(cursor: string): CursorKey | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && isUuid(String(value[1]))) {
       return { name: value[0] as string, id: value[1] as string };
     }
   } catch {

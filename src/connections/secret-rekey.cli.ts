@@ -7,6 +7,9 @@ import { loadConfig } from '../config.js';
 import { createDataSource, databaseTarget, openDatabase } from '../db/data-source.js';
 import { loadKeyRing } from '../secrets/key-source.js';
 import { rekeySecrets } from './secret-rekey.js';
+import { AuditService } from '../audit/audit.service.js';
+import { systemContext } from '../request-context.js';
+import { Role } from '../auth/role.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,6 +26,11 @@ async function main(): Promise<void> {
     dataSource,
     keyRing,
     progress: (done, remaining) => console.log(`  ${done} processed, ${remaining} to go`),
+  });
+  await new AuditService({ dataSource, clock: () => new Date() }).recordAlone(systemContext('cli', Role.ADMIN), {
+    action: 'secrets.rekey',
+    connectionId: null,
+    changes: { sealingKeyId: keyRing.sealingKeyId, resealed: report.resealed, failed: report.failed.length },
   });
   await dataSource.destroy();
   console.log(`re-sealed ${report.resealed} secret(s)`);

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { DomainError, ErrorCode } from '../errors.js';
 
 export interface RateLimit {
-  /** e.g. "key:ops" or "connection:<id>". */
+  /** e.g. "caller:apiKey:<key id>" or "connection:<id>". */
   scope: string;
   /** Allowed per window; 0 allows none. */
   limit: number;

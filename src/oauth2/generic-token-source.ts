@@ -85,9 +85,9 @@ export class GenericTokenSource {
     }
   }
 
-  forget(tokenUrl: string, clientId: string, exceptSecretVersion?: string): void {
+  forget(tokenUrl: string, clientId: string, dropsVersion: (secretVersion: string) => boolean): void {
     for (const [key, token] of this.cache) {
-      if (token.tokenUrl === tokenUrl && token.clientId === clientId && token.secretVersion !== exceptSecretVersion) {
+      if (token.tokenUrl === tokenUrl && token.clientId === clientId && dropsVersion(token.secretVersion)) {
         this.cache.delete(key);
       }
     }

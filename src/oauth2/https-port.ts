@@ -6,6 +6,7 @@ import type { LookupFunction } from 'node:net';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { EgressGuard } from '../egress/egress-guard.js';
+import { isTokenHostAllowed } from './token-url.js';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -50,6 +51,11 @@ export interface HttpsPortOptions {
    * NetworkFailure EGRESS_DENIED.
    */
   egress?: EgressGuard;
+  /**
+   * OAUTH2_ALLOWED_TOKEN_HOSTS, enforced on every request (not only when a connection is saved): a host removed
+   * from the list stops receiving secrets at once, and a discovery document cannot point MSAL elsewhere.
+   */
+  allowedTokenHosts?: readonly string[];
 }
 
 export function createHttpsPort(options: HttpsPortOptions = {}): HttpsPort {
@@ -60,6 +66,15 @@ export function createHttpsPort(options: HttpsPortOptions = {}): HttpsPort {
       const url = new URL(request.url);
       if (url.protocol !== 'https:') {
         return Promise.reject(new NetworkFailure('ERR_INVALID_PROTOCOL', url.host, `${url.host}: only https is used`));
+      }
+      if (options.allowedTokenHosts && !isTokenHostAllowed(request.url, options.allowedTokenHosts)) {
+        return Promise.reject(
+          new NetworkFailure(
+            'EGRESS_DENIED',
+            url.host,
+            `${url.host} is not in OAUTH2_ALLOWED_TOKEN_HOSTS: add it there to let connections use it`,
+          ),
+        );
       }
       return pinnedLookup(url, options.egress).then((lookup) => exchange(url, request, timeoutMs, ca, lookup));
     },

@@ -119,13 +119,9 @@ export class MsalTokenSource {
     }
   }
 
-  forget(authority: string, clientId: string, exceptSecretVersion?: string): void {
+  forget(authority: string, clientId: string, dropsVersion: (secretVersion: string) => boolean): void {
     for (const [key, client] of this.clients) {
-      if (
-        client.authority === authority &&
-        client.clientId === clientId &&
-        client.secretVersion !== exceptSecretVersion
-      ) {
+      if (client.authority === authority && client.clientId === clientId && dropsVersion(client.secretVersion)) {
         this.clients.delete(key);
       }
     }

@@ -101,11 +101,16 @@ export class TokenProvider {
       : this.generic.acquire(request, options.forceRefresh, context);
   }
 
-  /** Drops cached tokens and MSAL clients for this token URL and client id (all secret versions but the one kept). */
-  forget(match: { tokenUrl: string; clientId: string; exceptSecretVersion?: string }): void {
+  /**
+   * Drops cached tokens and MSAL clients for this token URL and client id: only `secretVersion` when given,
+   * else every version but `exceptSecretVersion`.
+   */
+  forget(match: { tokenUrl: string; clientId: string; secretVersion?: string; exceptSecretVersion?: string }): void {
+    const dropsVersion = (version: string): boolean =>
+      match.secretVersion !== undefined ? version === match.secretVersion : version !== match.exceptSecretVersion;
     const authority = msalAuthorityFromTokenUrl(match.tokenUrl);
-    if (authority) this.msal.forget(authority, match.clientId, match.exceptSecretVersion);
-    this.generic.forget(match.tokenUrl, match.clientId, match.exceptSecretVersion);
+    if (authority) this.msal.forget(authority, match.clientId, dropsVersion);
+    this.generic.forget(match.tokenUrl, match.clientId, dropsVersion);
   }
 
   stats(): TokenProviderStats {

@@ -13,6 +13,8 @@ import { generateToken } from '../../src/auth/api-key-token.js';
 import { testKeyRing } from '../helpers/test-app.js';
 import { childEnv, runServer } from './child-process.js';
 import { API_KEYS } from './operations.js';
+import type { DataSource } from 'typeorm';
+import { AuditService } from '../../src/audit/audit.service.js';
 
 const TOKEN = /pr_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}/g;
 
@@ -158,14 +160,18 @@ test('two replicas bootstrapping at once create one key between them', async () 
   if (second !== first) await openDatabase(second);
   try {
     const clock = () => new Date();
+    const service = (dataSource: DataSource) =>
+      new ApiKeyService({ dataSource, clock, audit: new AuditService({ dataSource, clock }) });
     const results = await Promise.all([
-      new ApiKeyService({ dataSource: first, clock }).ensureBootstrapKey({ token: undefined }),
-      new ApiKeyService({ dataSource: second, clock }).ensureBootstrapKey({ token: undefined }),
-      new ApiKeyService({ dataSource: second, clock }).ensureBootstrapKey({ token: undefined }),
+      service(first).ensureBootstrapKey({ token: undefined }),
+      service(second).ensureBootstrapKey({ token: undefined }),
+      service(second).ensureBootstrapKey({ token: undefined }),
     ]);
     assert.equal(results.filter((r) => r.created).length, 1, JSON.stringify(results.map((r) => r.created)));
     const rows = (await first.query('SELECT "name", "role" FROM "api_key"')) as Array<{ name: string; role: string }>;
     assert.deepEqual(rows, [{ name: 'bootstrap', role: 'ADMIN' }]);
+    const events = (await first.query(`SELECT actor, action FROM audit_event WHERE action = 'apiKey.create'`)) as unknown[];
+    assert.deepEqual(events, [{ actor: 'system:bootstrap', action: 'apiKey.create' }]);
   } finally {
     if (second !== first) await second.destroy();
     await first.destroy();

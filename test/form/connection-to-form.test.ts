@@ -8,7 +8,10 @@ import {
 } from '../../src/connections/connection.model.js';
 import { TlsMode, defaultTlsModeForPort } from '../../src/mail/tls-mode.js';
 import { ClientAuthType } from '../../src/oauth2/client-auth-type.js';
-import { connectionToForm, formatHostPort } from '../../src/connections/form/connection-to-form.js';
+import { connectionToForm } from '../../src/connections/form/connection-to-form.js';
+import { formatSmtpUrl } from '../../src/connections/smtp-url.js';
+
+const formatHostPort = (host: string, port: number): string => formatSmtpUrl({ host, port });
 import {
   CLIENT_ID,
   CLIENT_SECRET,

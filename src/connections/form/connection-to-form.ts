@@ -18,16 +18,10 @@ export function connectionToForm(view: ConnectionView): ExportedConnectionForm {
     type: view.type,
     name: view.name,
     description: view.description,
-    url: formatHostPort(view.host, view.port),
+    url: view.url,
     userName: view.auth.username,
     configuration: JSON.stringify(configurationOf(view)),
   };
-}
-
-/** "host:port", with IPv6 literals in brackets: "[2001:db8::1]:587". */
-export function formatHostPort(host: string, port: number): string {
-  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `${bracketed}:${port}`;
 }
 
 function configurationOf(view: ConnectionView): Record<string, string | boolean> {

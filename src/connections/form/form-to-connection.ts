@@ -3,7 +3,7 @@
  *
  * Paths are relative to the form (`url`, `password`, `configuration.TokenUrl`); the resolver prefixes
  * them (`form.` or `forms[17].`) with prefixFields. No message echoes the password or any value.
- * The mapping table is in README-section.md next to this file.
+ * The mapping table is in the README ("Coming from the admin form").
  */
 import { ConnectionType, type AuthSettingsInput, type NewConnection } from '../connection.model.js';
 import type { FieldError } from '../../errors.js';
