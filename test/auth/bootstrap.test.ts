@@ -170,7 +170,9 @@ test('two replicas bootstrapping at once create one key between them', async () 
     assert.equal(results.filter((r) => r.created).length, 1, JSON.stringify(results.map((r) => r.created)));
     const rows = (await first.query('SELECT "name", "role" FROM "api_key"')) as Array<{ name: string; role: string }>;
     assert.deepEqual(rows, [{ name: 'bootstrap', role: 'ADMIN' }]);
-    const events = (await first.query(`SELECT actor, action FROM audit_event WHERE action = 'apiKey.create'`)) as unknown[];
+    const events = (await first.query(
+      `SELECT actor, action FROM audit_event WHERE action = 'apiKey.create'`,
+    )) as unknown[];
     assert.deepEqual(events, [{ actor: 'system:bootstrap', action: 'apiKey.create' }]);
   } finally {
     if (second !== first) await second.destroy();
