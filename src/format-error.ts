@@ -75,11 +75,15 @@ function coercionFields(
   }
   const at = AT_PATH.exec(message.slice(0, message.length - reason.length - 2))?.[1];
   const segments = at ? at.replace(/\[(\d+)\]/g, '.$1').split('.') : [variable];
+  // A required field left out is reported on its parent object; point at the field itself.
+  const missing = /^Field "(\w+)" of required type "[^"]+" was not provided\.$/.exec(reason)?.[1];
+  if (missing) segments.push(missing);
   const path = (segments.length > 1 ? segments.slice(1) : segments)
     .join('.')
     .replace(/\.(\d+)(?=\.|$)/g, '[$1]')
     .replace(/^(\d+)/, '[$1]');
-  return [{ path, message: explain(path, reason, oneOf) }];
+  const explained = missing ? `${path} is required` : explain(path, reason, oneOf);
+  return [{ path, message: explained }];
 }
 
 export function createFormatError(options: { hideSuggestions: boolean; schema?: GraphQLSchema }) {

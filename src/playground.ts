@@ -40,7 +40,7 @@ export function playgroundHtml(endpoint: string): string {
 }
 
 const DEFAULT_QUERY = `# Postroom: outgoing-mail connections.
-# Send "Authorization: Bearer <token>" in the Headers tab when API auth is on.
+# Every request needs the API key: put {"Authorization": "Bearer <key>"} in the Headers tab.
 query Connections {
   connections(first: 20) {
     totalCount

@@ -137,6 +137,7 @@ async function main(): Promise<void> {
     hideSchemaDetailsFromClientErrors: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    stringifyResult: (value) => JSON.stringify(value),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),

@@ -9,6 +9,7 @@ import type { TestOutcome } from '../mail/test-outcome.js';
 // Expression and partial indexes live in the migration; synchronize:false keeps the drift check off them.
 @Index('UQ_connection_type_lower_name', { synchronize: false })
 @Index('UQ_connection_default_per_type', { synchronize: false })
+@Index('IDX_connection_lower_name_id', { synchronize: false })
 // The same checks as the migration; TypeORM matches them by name.
 @Check('CHK_connection_port', '"port" BETWEEN 1 AND 65535')
 @Check(

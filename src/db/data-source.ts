@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { exclusivePGliteDriver } from './exclusive-pglite-pool.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 
@@ -52,7 +53,44 @@ export function createDataSource(target: DatabaseTarget): DataSource {
       throw new Error(`unknown database target ${JSON.stringify(never)}`);
     }
   }
-  return new DataSource(options);
+  return target.kind === 'pglite' && target.dataDir
+    ? new DataDirLockingDataSource(options, target.dataDir)
+    : new DataSource(options);
+}
+
+/** An embedded database on disk, held by one process at a time (data-dir-lock.ts). */
+class DataDirLockingDataSource extends DataSource {
+  private release: (() => void) | null = null;
+
+  constructor(
+    options: DataSourceOptions,
+    private readonly dataDir: string,
+  ) {
+    super(options);
+  }
+
+  override async initialize(): Promise<this> {
+    this.release = lockDataDir(this.dataDir);
+    try {
+      return await super.initialize();
+    } catch (error) {
+      this.unlock();
+      throw error;
+    }
+  }
+
+  override async destroy(): Promise<void> {
+    try {
+      await super.destroy();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private unlock(): void {
+    this.release?.();
+    this.release = null;
+  }
 }
 
 /** Opens the database and applies pending migrations; returns the names applied. */

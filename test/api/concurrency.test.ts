@@ -88,3 +88,63 @@ test('ten concurrent writers on one expectedVersion: exactly one wins', async ()
   assert.equal(conflicts.length, 9);
   assert.equal((await fetchConnection(t, id)).version, version + 1);
 });
+
+/** No response may be a server error: the unique indexes stop the loser of a race as a CONFLICT. */
+function assertNoServerError(results: GraphQLResponse[]): void {
+  for (const r of results) {
+    assert.notEqual(r.errors?.[0]?.extensions.code, 'INTERNAL_SERVER_ERROR', r.body);
+    if (r.errors) assert.equal(r.errors[0]!.extensions.code, 'CONFLICT', r.body);
+  }
+}
+
+test('two concurrent creates with names differing only in case: exactly one wins, the other is CONFLICT on name', async () => {
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const names = [`Relay ${round}`, `relay ${round}`];
+    const results = await Promise.all(names.map((name) => t.gql(CREATE_CONNECTION, { input: basicInput({ name }) })));
+    assertNoServerError(results);
+    const { wins, conflicts } = split(results);
+    assert.equal(wins.length, 1, `round ${round}: ${results.map((r) => r.body).join('\n')}`);
+    assert.equal(conflicts.length, 1);
+    const error = conflicts[0]!.errors![0]!;
+    assert.match(error.message, /choose another name/);
+    assert.deepEqual(
+      error.extensions.fields?.map((f) => f.path),
+      ['name'],
+    );
+    const [{ n }] = (await t.app.dataSource.query(
+      `SELECT count(*)::int AS n FROM connection WHERE type = 'SMTP' AND lower(name) = $1`,
+      [`relay ${round}`],
+    )) as [{ n: number }];
+    assert.equal(n, 1, 'exactly one row with that name');
+  }
+});
+
+test('two concurrent creates with isDefault: true: each succeeds or is CONFLICT, and at most one connection is marked', async () => {
+  let wins = 0;
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const results = await Promise.all(
+      ['A', 'B'].map((side) =>
+        t.gql(CREATE_CONNECTION, { input: basicInput({ name: `Default race ${round} ${side}`, isDefault: true }) }),
+      ),
+    );
+    assertNoServerError(results);
+    const split_ = split(results);
+    assert.ok(split_.wins.length >= 1, `round ${round}: at least one create wins: ${results.map((r) => r.body).join('\n')}`);
+    wins += split_.wins.length;
+    for (const conflict of split_.conflicts) {
+      assert.match(conflict.errors![0]!.message, /marked default at the same moment: reload and try again/);
+    }
+    const marked = (await t.app.dataSource.query(
+      `SELECT id FROM connection WHERE type = 'SMTP' AND is_default`,
+    )) as Array<{ id: string }>;
+    assert.equal(marked.length, 1, `round ${round}: exactly one marked default, got ${marked.length}`);
+    const winnerIds = split_.wins.map((r) => (r.data as { createConnection: { id: string } }).createConnection.id);
+    assert.ok(winnerIds.includes(marked[0]!.id), 'the marked one is a connection this round created');
+    const [{ n }] = (await t.app.dataSource.query(
+      `SELECT count(*)::int AS n FROM connection WHERE name LIKE $1`,
+      [`Default race ${round} %`],
+    )) as [{ n: number }];
+    assert.equal(n, split_.wins.length, 'a refused create stored nothing');
+  }
+  assert.ok(wins >= ROUNDS);
+});

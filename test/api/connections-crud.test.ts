@@ -5,6 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { TestApp } from '../helpers/test-app.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import {
@@ -558,4 +560,162 @@ test('reads return the same shape as CONNECTION query', async () => {
   const c = await create(basicInput({ name: 'Shape' }));
   const read = ok(await t.gql(CONNECTION, { id: c.id })).connection;
   assert.deepEqual(read, c);
+});
+
+describe('explicit null for an argument or input field with a default means the default (API.md)', () => {
+  const SIGNATURES = `query {
+    connections(first: null) { totalCount pageInfo { hasNextPage } nodes { id } }
+    defaultConnection(type: null) { id }
+    byName: connectionByName(name: "Shape", type: null) { id }
+    expiringSecrets(withinDays: null) { id }
+  }`;
+
+  test('connections(first: null) is a page of 50; defaultConnection/connectionByName(type: null) read SMTP; expiringSecrets(withinDays: null) is 30 days', async () => {
+    // The rules above deleted every default; mark one so that the comparison means something.
+    const defaultId = (await create(basicInput({ name: 'Marked for nulls', isDefault: true }))).id as string;
+    assert.equal((await defaultConnection()).id, defaultId);
+    let total = ok(await t.gql(CONNECTIONS, { first: 0 })).connections.totalCount as number;
+    for (; total <= 50; total += 1) await create(basicInput({ name: `Filler ${total}` }));
+    const literal = ok(await t.gql(SIGNATURES));
+    assert.equal(literal.connections.nodes.length, 50, 'first: null pages by the default 50');
+    assert.equal(literal.connections.pageInfo.hasNextPage, true);
+    assert.equal(literal.connections.totalCount, total);
+    const viaVariable = ok(await t.gql(CONNECTIONS, { first: null })).connections;
+    assert.deepEqual(
+      viaVariable.nodes.map((n: Json) => n.id),
+      literal.connections.nodes.map((n: Json) => n.id),
+    );
+    assert.equal(literal.defaultConnection.id, defaultId);
+    assert.equal(ok(await t.gql(DEFAULT_CONNECTION, { type: null })).defaultConnection.id, defaultId);
+    const shape = ok(await t.gql(CONNECTION_BY_NAME, { name: 'Shape' })).connectionByName;
+    assert.equal(literal.byName.id, shape.id);
+    assert.deepEqual(
+      literal.expiringSecrets.map((c: Json) => c.id),
+      ok(await t.gql(EXPIRING_SECRETS, { withinDays: 30 })).expiringSecrets.map((c: Json) => c.id),
+    );
+    assert.ok(literal.expiringSecrets.length >= 3, 'the window is not empty, so the comparison means something');
+  });
+
+  test('sendTestEmail(dryRun: null) and testConnectionSettings(dryRun: null) send a message (dryRun false)', async () => {
+    const c = await create(sinkInput('Null dry run', acceptedPassword));
+    const delivered = sink.messages.length;
+    const sent = ok(await t.gql(SEND_TEST_EMAIL, { id: c.id, to: 'admin@example.com', dryRun: null })).sendTestEmail;
+    assert.equal(sent.ok, true, JSON.stringify(sent));
+    assert.equal(sent.stage, 'DONE');
+    assert.ok(sent.messageId, 'a message was sent');
+    assert.equal(sink.messages.length, delivered + 1);
+    const literal = ok(
+      await t.gql(`mutation($id: ID!) { sendTestEmail(id: $id, to: "admin@example.com", dryRun: null) { ok messageId } }`, {
+        id: c.id,
+      }),
+    ).sendTestEmail;
+    assert.equal(literal.ok, true);
+    assert.ok(literal.messageId);
+    assert.equal(sink.messages.length, delivered + 2);
+    const tested = ok(
+      await t.gql(
+        `mutation($input: CreateConnectionInput!) {
+          testConnectionSettings(input: $input, to: "admin@example.com", dryRun: null) { ok stage messageId }
+        }`,
+        { input: sinkInput('Null dry run unsaved', acceptedPassword) },
+      ),
+    ).testConnectionSettings;
+    assert.equal(tested.ok, true, JSON.stringify(tested));
+    assert.ok(tested.messageId);
+    assert.equal(sink.messages.length, delivered + 3);
+    // The control: dryRun: true sends nothing, so the counts above are not vacuous.
+    ok(await t.gql(SEND_TEST_EMAIL, { id: c.id, to: 'admin@example.com', dryRun: true }));
+    assert.equal(sink.messages.length, delivered + 3);
+  });
+
+  test('createConnection with scope, clientAuthType, isDefault and type null stores the defaults', async () => {
+    const markedBefore = (await allConnections()).filter((c) => c.isDefault).map((c) => c.id);
+    const input = oauth2Input({ name: 'Nulls OAuth2', type: null, isDefault: null });
+    Object.assign((input.auth as Json).oauth2ClientCredentials, { scope: null, clientAuthType: null });
+    const c = await create(input);
+    assert.equal(c.type, 'SMTP');
+    assert.equal(c.auth.scope, 'https://outlook.office365.com/.default');
+    assert.equal(c.auth.clientAuthType, 'SEND_CLIENT_CREDENTIALS_IN_BODY');
+    assert.equal(c.isDefault, false);
+    const [row] = (await t.app.dataSource.query(
+      'SELECT type, is_default AS "isDefault", scope, client_auth_type AS "clientAuthType" FROM connection WHERE id = $1',
+      [c.id],
+    )) as Json[];
+    assert.deepEqual(
+      { ...row },
+      {
+        type: 'SMTP',
+        isDefault: false,
+        scope: 'https://outlook.office365.com/.default',
+        clientAuthType: 'SEND_CLIENT_CREDENTIALS_IN_BODY',
+      },
+    );
+    const markedAfter = (await allConnections()).filter((c) => c.isDefault).map((c) => c.id);
+    assert.deepEqual(markedAfter, markedBefore, 'isDefault: null does not move the mark');
+    // Inline literals too.
+    const inline = ok(
+      await t.gql(`mutation {
+        createConnection(input: {
+          name: "Nulls inline", type: null, isDefault: null, url: "smtp.example.com:587", fromAddress: "a@example.com",
+          auth: { oauth2ClientCredentials: {
+            username: "a@example.com", clientId: "${CLIENT_ID}", clientSecret: "inline-secret-value-1234",
+            tokenUrl: "${TOKEN_URL}", scope: null, clientAuthType: null } }
+        }) { type ... on SmtpConnection { auth { ... on OAuth2ClientCredentials { scope clientAuthType } } } }
+      }`),
+    ).createConnection;
+    assert.deepEqual(inline, {
+      type: 'SMTP',
+      auth: { scope: 'https://outlook.office365.com/.default', clientAuthType: 'SEND_CLIENT_CREDENTIALS_IN_BODY' },
+    });
+  });
+
+  test('rotateSecret(input: { secret, verify: null }) does not verify', async () => {
+    const c = await create(sinkInput('Null verify', acceptedPassword));
+    const attempts = sink.authAttempts.length;
+    // The sink refuses this password: a verification would be BAD_USER_INPUT.
+    const rotated = ok(
+      await t.gql(ROTATE_SECRET, { id: c.id, input: { secret: 'refused-by-the-sink-Nv01', verify: null } }),
+    ).rotateSecret;
+    assert.equal(rotated.version, c.version + 1);
+    assert.equal(rotated.auth.password.hint, '…Nv01');
+    assert.equal(sink.authAttempts.length, attempts, 'no login was attempted');
+    // The control: verify: true with the same refused password does log in and is refused.
+    const verified = await t.gql(ROTATE_SECRET, { id: c.id, input: { secret: 'refused-by-the-sink-Nv02', verify: true } });
+    assertBadInput(verified, 'secret', 'did not work');
+    assert.equal(sink.authAttempts.length, attempts + 1);
+  });
+});
+
+test('schema.graphql declares every argument and input field with a default as nullable, as API.md does', () => {
+  // Compiled to <outDir>/test/api, so the repository root is three levels up.
+  const schema = readFileSync(path.resolve(__dirname, '../../../schema.graphql'), 'utf8');
+  const lines = new Set(schema.split('\n').map((line) => line.trim()));
+  for (const signature of [
+    'connections(after: String, filter: ConnectionFilter, first: Int = 50): ConnectionList!',
+    'connectionByName(name: String!, type: ConnectionType = SMTP): Connection',
+    'defaultConnection(type: ConnectionType = SMTP): Connection',
+    'expiringSecrets(withinDays: Int = 30): [Connection!]!',
+    'connectionHistory(after: String, first: Int = 50, id: ID!): [AuditEvent!]!',
+    'auditEvents(after: String, filter: AuditEventFilter, first: Int = 50): [AuditEvent!]!',
+    'sendTestEmail(dryRun: Boolean = false, id: ID!, to: EmailAddress!): TestEmailResult!',
+    'testConnectionSettings(dryRun: Boolean = false, input: CreateConnectionInput!, to: EmailAddress!): TestEmailResult!',
+    'importConnection(dryRun: Boolean = false, form: ConnectionFormInput!): Connection!',
+    'importConnections(dryRun: Boolean = false, forms: [ConnectionFormInput!]!): [Connection!]!',
+  ]) {
+    assert.ok(lines.has(signature), `schema.graphql lacks the line: ${signature}`);
+  }
+  const fieldsOf = (input: string): string[] => {
+    const match = new RegExp(`\\ninput ${input} \\{\\n([\\s\\S]*?)\\n\\}`).exec(schema);
+    assert.ok(match, `input ${input} is in schema.graphql`);
+    return match[1]!.split('\n').map((line) => line.trim());
+  };
+  assert.ok(fieldsOf('CreateConnectionInput').includes('isDefault: Boolean = false'));
+  assert.ok(fieldsOf('CreateConnectionInput').includes('type: ConnectionType = SMTP'));
+  assert.ok(fieldsOf('OAuth2ClientCredentialsInput').includes('scope: String = "https://outlook.office365.com/.default"'));
+  assert.ok(
+    fieldsOf('OAuth2ClientCredentialsInput').includes('clientAuthType: ClientAuthType = SEND_CLIENT_CREDENTIALS_IN_BODY'),
+  );
+  assert.ok(fieldsOf('RotateSecretInput').includes('verify: Boolean = false'));
+  const nonNullWithDefault = schema.split('\n').filter((line) => /!\s*=/.test(line));
+  assert.deepEqual(nonNullWithDefault, [], 'no argument or field is both non-null and defaulted');
 });

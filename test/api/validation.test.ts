@@ -611,6 +611,25 @@ const otherCases: Case[] = [
     fragments: ['pageInfo.endCursor'],
   },
   {
+    // A cursor of the right shape whose id is not a uuid must not reach the uuid comparison in SQL.
+    name: 'connections after: a hand-made cursor whose id is not a uuid',
+    send: () => t.gql(CONNECTIONS, { after: handMadeCursor(['a', 'not-a-uuid']) }),
+    path: 'after',
+    fragments: ['pageInfo.endCursor'],
+  },
+  {
+    name: 'connections after: a hand-made cursor with an existing name and a numeric id',
+    send: () => t.gql(CONNECTIONS, { after: handMadeCursor(['Existing Basic', '1']) }),
+    path: 'after',
+    fragments: ['pageInfo.endCursor'],
+  },
+  {
+    name: 'connections after: a hand-made cursor with a non-string id',
+    send: () => t.gql(CONNECTIONS, { after: handMadeCursor(['a', 5]) }),
+    path: 'after',
+    fragments: ['pageInfo.endCursor'],
+  },
+  {
     name: 'connections filter.search 201 chars',
     send: () => t.gql(CONNECTIONS, { filter: { search: 's'.repeat(201) } }),
     path: 'search',
@@ -635,6 +654,10 @@ const otherCases: Case[] = [
     fragments: ['from 0 to 3650'],
   },
 ];
+
+function handMadeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
 
 async function snapshot(): Promise<string> {
   const list = ok(await t.gql(CONNECTIONS, { first: 200 })).connections;

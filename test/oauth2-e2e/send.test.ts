@@ -407,3 +407,77 @@ describe('OAuth2 sendTestEmail end to end', () => {
     assertNoLeak(app.t.logs, credentials, 'log lines', { mayBeEmpty: true });
   });
 });
+
+describe('testConnectionSettings with OAuth2 leaves no MSAL client and no cached token behind', () => {
+  // Its own app: the stored connections above keep their clients and tokens, which would hide a leak here.
+  let endpoint: TokenEndpoint;
+  let exchange: ExchangeSink;
+  let app: RecordedApp;
+  before(async () => {
+    endpoint = await startTokenEndpoint();
+    exchange = await startExchangeSink([endpoint]);
+    app = await startRecordedApp({
+      env: { OAUTH2_ALLOWED_TOKEN_HOSTS: endpoint.host },
+      caPems: [endpoint.caPem],
+      tokens: new TokenProvider({ caPems: [endpoint.caPem], timeoutMs: 3_000 }),
+    });
+  });
+  after(async () => {
+    await app.t.close();
+    await exchange.sink.close();
+    await endpoint.close();
+  });
+
+  const TEST_SETTINGS = `mutation TestSettings($input: CreateConnectionInput!, $to: EmailAddress!, $dryRun: Boolean) {
+    testConnectionSettings(input: $input, to: $to, dryRun: $dryRun) { ok stage errorCode hint }
+  }`;
+
+  for (const [path, tokenUrl] of [
+    ['Microsoft token URL (MSAL)', () => endpoint.tokenUrl(TEST_TENANT_ID)],
+    ['generic token URL', () => endpoint.genericTokenUrl],
+  ] as const) {
+    test(`${path}: three tests of unsaved settings → each fetched a token and sent; afterwards 0 MSAL clients and 0 cached tokens`, async () => {
+      const before = { posts: endpoint.tokenRequests, messages: exchange.sink.messages.length };
+      for (let i = 0; i < 3; i += 1) {
+        const result = ok(
+          await app.gql(TEST_SETTINGS, {
+            input: oauth2Input(`Unsaved ${i}`, exchange.sink, {
+              clientId: TEST_CLIENT_ID,
+              clientSecret: TEST_CLIENT_SECRET,
+              tokenUrl: tokenUrl(),
+            }),
+            to: RECIPIENT,
+            dryRun: i === 0,
+          }),
+        ).testConnectionSettings;
+        assert.equal(result.ok, true, JSON.stringify(result));
+        assert.equal(result.stage, 'DONE');
+      }
+      // A failed token request leaves nothing behind either.
+      const refused = ok(
+        await app.gql(TEST_SETTINGS, {
+          input: oauth2Input('Unsaved wrong secret', exchange.sink, {
+            clientId: TEST_CLIENT_ID,
+            clientSecret: 'Not-the-registered-secret-0815',
+            tokenUrl: tokenUrl(),
+          }),
+          to: RECIPIENT,
+        }),
+      ).testConnectionSettings;
+      assert.equal(refused.ok, false, JSON.stringify(refused));
+      assert.equal(refused.stage, 'TOKEN');
+      assert.equal(endpoint.tokenRequests - before.posts, 4, 'each test fetched its own token (nothing reused)');
+      assert.equal(exchange.sink.messages.length - before.messages, 2, 'the two non-dry runs were delivered');
+      const stats = app.t.app.tokens.stats();
+      assert.equal(stats.msalClients, 0, 'no MSAL client (it holds the plaintext secret) is kept');
+      assert.equal(stats.genericCachedTokens, 0, 'no token of unsaved settings is cached');
+    });
+  }
+
+  test('canary: no client secret or issued access token in any response body or log line', () => {
+    assert.ok(endpoint.issuedTokens.length >= 6, 'tokens were issued');
+    const credentials = [TEST_CLIENT_SECRET, ...endpoint.issuedTokens.map((t) => t.accessToken)];
+    assertNoLeak(app.bodies, credentials, 'response bodies');
+    assertNoLeak(app.t.logs, credentials, 'log lines', { mayBeEmpty: true });
+  });
+});

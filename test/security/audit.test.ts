@@ -389,6 +389,79 @@ test('viewers read connectionHistory but not auditEvents (FORBIDDEN); operators 
   assert.equal(errorCode(await gql(HISTORY, { id: mainId }, { authorization: '' })), 'UNAUTHENTICATED');
 });
 
+test('auditEvents(after: junk) is BAD_USER_INPUT at after; connectionHistory of a malformed id is []', async () => {
+  for (const after of ['junk', 'not-a-uuid', Buffer.from(JSON.stringify(['a', 'not-a-uuid'])).toString('base64url')]) {
+    const res = await gql(AUDIT_EVENTS, { first: 5, after });
+    assert.equal(errorCode(res), 'BAD_USER_INPUT', res.body);
+    assert.deepEqual(
+      res.errors![0]!.extensions.fields!.map((f) => f.path),
+      ['after'],
+    );
+    assert.match(res.errors![0]!.message, /after must be the id of an event from a previous page/);
+  }
+  // An unknown (well-formed) event id is refused the same way.
+  const unknown = await gql(AUDIT_EVENTS, { after: '00000000-0000-4000-8000-000000000000' });
+  assert.equal(errorCode(unknown), 'BAD_USER_INPUT', unknown.body);
+  assert.deepEqual(ok(await gql(HISTORY, { id: 'x' })).connectionHistory, []);
+  assert.deepEqual(ok(await gql(`{ connectionHistory(id: "x") { id } }`)).connectionHistory, []);
+});
+
+test('moving the default mark records connection.setDefault for the previous default too (from true to false), and its version goes up', async () => {
+  const historyOf = async (id: string) => ok(await gql(HISTORY, { id, first: 50 })).connectionHistory as AuditEvent[];
+  const versionOf = async (id: string) =>
+    ok(await gql(`query($id: ID!) { connection(id: $id) { version isDefault } }`, { id })).connection as {
+      version: number;
+      isDefault: boolean;
+    };
+  const markedIds = async () =>
+    ((await t.app.dataSource.query(`SELECT id FROM connection WHERE type = 'SMTP' AND is_default`)) as Array<{
+      id: string;
+    }>).map((r) => r.id);
+
+  // Whatever is marked now (the imported connection, from the first test) is unmarked by createConnection.
+  const [previous] = await markedIds();
+  assert.ok(previous, 'a marked default exists before the create');
+  const previousVersion = (await versionOf(previous)).version;
+
+  // createConnection with isDefault: two events, one per connection that changed.
+  let before = await eventCount();
+  const first = ok(await gql(CREATE_CONNECTION, { input: basic('Default one', 'default-one-password', { isDefault: true }) }))
+    .createConnection as { id: string; version: number };
+  assert.equal(await eventCount(), before + 2, 'the create, and the unmarking of the previous default');
+  const unmarked = (await historyOf(previous))[0]!;
+  assert.deepEqual(
+    { actor: unmarked.actor, action: unmarked.action, changes: unmarked.changes },
+    { actor: ADMIN, action: 'connection.setDefault', changes: { isDefault: { from: true, to: false } } },
+  );
+  assert.deepEqual(await versionOf(previous), { version: previousVersion + 1, isDefault: false });
+  assert.deepEqual(await markedIds(), [first.id]);
+
+  // setDefaultConnection on another: its own event and the previous default's.
+  const second = ok(await gql(CREATE_CONNECTION, { input: basic('Default two', 'default-two-password') }))
+    .createConnection as { id: string; version: number };
+  before = await eventCount();
+  ok(await gql(SET_DEFAULT, { id: second.id }));
+  assert.equal(await eventCount(), before + 2, 'the new default and the previous one');
+  const latest = ok(await gql(AUDIT_EVENTS, { first: 2 })).auditEvents as AuditEvent[];
+  const summary = (id: string) =>
+    latest.filter((e) => e.connectionId === id).map((e) => ({ actor: e.actor, action: e.action, changes: e.changes }));
+  assert.deepEqual(summary(first.id), [
+    { actor: ADMIN, action: 'connection.setDefault', changes: { isDefault: { from: true, to: false } } },
+  ]);
+  assert.deepEqual(summary(second.id), [
+    { actor: ADMIN, action: 'connection.setDefault', changes: { isDefault: { from: false, to: true } } },
+  ]);
+  assert.deepEqual(await versionOf(first.id), { version: first.version + 1, isDefault: false });
+  assert.deepEqual(await versionOf(second.id), { version: second.version + 1, isDefault: true });
+  assert.deepEqual(await markedIds(), [second.id]);
+
+  // Marking the default again changes nothing and records nothing.
+  before = await eventCount();
+  ok(await gql(SET_DEFAULT, { id: second.id }));
+  assert.equal(await eventCount(), before, 'no previous default to unmark, no change to the current one');
+  assert.equal((await versionOf(second.id)).version, second.version + 1);
+});
+
 test('no secret in the trail: the canaries appear in no response, no stored event and no log line', async () => {
   const events = (await t.app.dataSource.query('SELECT * FROM audit_event')) as unknown[];
   const stored = events.map((e) => JSON.stringify(e));

@@ -13,7 +13,7 @@ import {
   type TestApp,
 } from '../helpers/test-app.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { CREATE_CONNECTION, SEND_TEST_EMAIL, TEST_CONNECTION_SETTINGS } from '../api/operations.js';
+import { CREATE_CONNECTION, ROTATE_SECRET, SEND_TEST_EMAIL, TEST_CONNECTION_SETTINGS } from '../api/operations.js';
 import { as, createKey, ok } from './support.js';
 
 const TO = 'admin@example.com';
@@ -74,7 +74,7 @@ function assertLimited(res: GraphQLResponse, variable: string, limit: number): n
   const retry = error.extensions.retryAfterSeconds as number;
   assert.ok(Number.isInteger(retry) && retry > 0 && retry <= HOUR_S, `retryAfterSeconds ${retry}`);
   assert.match(error.message, new RegExp(`Try again in ${retry} s`));
-  assert.equal(res.data?.sendTestEmail ?? res.data?.testConnectionSettings ?? null, null);
+  assert.equal(res.data?.sendTestEmail ?? res.data?.testConnectionSettings ?? res.data?.rotateSecret ?? null, null);
   return retry;
 }
 
@@ -169,6 +169,107 @@ describe('one app', () => {
     const before = await count();
     assertLimited(await send(t, id, key.token), 'TEST_EMAIL_RATE_PER_CONNECTION', PER_CONNECTION);
     assert.equal(await count(), before);
+  });
+});
+
+describe('rotateSecret with verify: true', () => {
+  // The verification logs in to the server like a test email, so it is charged like one; a plain rotation is not.
+  let t: TestApp;
+  let verifying: SmtpSink;
+  before(async () => {
+    verifying = await startSmtpSink({
+      tls: 'none',
+      onAuth: (attempt) =>
+        attempt.password?.startsWith('Rotated-') ? true : { code: 535, message: '5.7.8 Authentication credentials invalid' },
+    });
+    t = await startTestApp({
+      env: { ...env(), EGRESS_ALLOWED_PORTS: `587,${sink.port},${verifying.port}` },
+      clock,
+    });
+  });
+  after(async () => {
+    await t?.close();
+    await verifying?.close();
+  });
+
+  async function createOnVerifying(): Promise<{ id: string; version: number }> {
+    const created = ok(
+      await t.gql(CREATE_CONNECTION, { input: { ...settings(), url: `127.0.0.1:${verifying.port}` } }),
+    ).createConnection;
+    return { id: created.id, version: created.version };
+  }
+
+  function rotate(id: string, input: Record<string, unknown>, token: string): Promise<GraphQLResponse> {
+    return t.gql(ROTATE_SECRET, { id, input }, as(token));
+  }
+
+  test('two verified rotations per connection succeed, the third is RATE_LIMITED before any login; the caller is charged too', async () => {
+    const key = await createKey(t, 'rotating-operator', 'OPERATOR');
+    const { id } = await createOnVerifying();
+    const attempts = verifying.authAttempts.length;
+
+    const first = ok(await rotate(id, { secret: 'Rotated-secret-0001', verify: true }, key.token)).rotateSecret;
+    const second = ok(await rotate(id, { secret: 'Rotated-secret-0002', verify: true }, key.token)).rotateSecret;
+    assert.equal(second.version, first.version + 1);
+    assert.deepEqual(
+      verifying.authAttempts.slice(attempts).map((a) => a.password),
+      ['Rotated-secret-0001', 'Rotated-secret-0002'],
+      'each verification logged in with the new secret',
+    );
+
+    const limited = await rotate(id, { secret: 'Rotated-secret-0003', verify: true }, key.token);
+    const retry = assertLimited(limited, 'TEST_EMAIL_RATE_PER_CONNECTION', PER_CONNECTION);
+    assert.equal(retry, HOUR_S, 'both hits were charged at this instant of the app clock');
+    assert.equal(verifying.authAttempts.length, attempts + 2, 'the refused verification reached no server');
+    const stored = ok(await t.gql(`query($id: ID!) { connection(id: $id) { version } }`, { id })).connection;
+    assert.equal(stored.version, second.version, 'the refused rotation stored nothing');
+
+    // The key has used 2 of 3 (the refused attempt was not charged): one more verified rotation elsewhere,
+    // then the per-key limit.
+    const other = await createOnVerifying();
+    ok(await rotate(other.id, { secret: 'Rotated-secret-0004', verify: true }, key.token));
+    assertLimited(
+      await rotate(other.id, { secret: 'Rotated-secret-0005', verify: true }, key.token),
+      'TEST_EMAIL_RATE_PER_KEY',
+      PER_KEY,
+    );
+    // Test emails share the same counts.
+    assertLimited(await send(t, other.id, key.token), 'TEST_EMAIL_RATE_PER_KEY', PER_KEY);
+  });
+
+  test('rotateSecret without verify is never limited, even on a connection and key at their limits', async () => {
+    const key = await createKey(t, 'plain-rotator', 'OPERATOR');
+    const { id } = await createOnVerifying();
+    ok(await rotate(id, { secret: 'Rotated-secret-0101', verify: true }, key.token));
+    ok(await rotate(id, { secret: 'Rotated-secret-0102', verify: true }, key.token));
+    assertLimited(
+      await rotate(id, { secret: 'Rotated-secret-0103', verify: true }, key.token),
+      'TEST_EMAIL_RATE_PER_CONNECTION',
+      PER_CONNECTION,
+    );
+    const attempts = verifying.authAttempts.length;
+    for (let i = 0; i < 6; i += 1) {
+      const rotated = ok(await rotate(id, { secret: `Plain-rotation-secret-${i}`, verify: i % 2 === 0 ? false : null }, key.token))
+        .rotateSecret;
+      assert.equal(rotated.auth.password.isSet, true);
+    }
+    assert.equal(verifying.authAttempts.length, attempts, 'no verification, so no login');
+  });
+
+  test('a stale expectedVersion with verify is CONFLICT before any login, and is not charged', async () => {
+    const key = await createKey(t, 'stale-rotator', 'OPERATOR');
+    const { id, version } = await createOnVerifying();
+    const attempts = verifying.authAttempts.length;
+    for (let i = 0; i < 3; i += 1) {
+      const res = await rotate(id, { secret: 'Rotated-secret-0201', verify: true, expectedVersion: version + 7 }, key.token);
+      assert.equal(res.errors?.[0]?.extensions.code, 'CONFLICT', res.body);
+      assert.equal(res.errors[0]!.extensions.currentVersion, version);
+    }
+    assert.equal(verifying.authAttempts.length, attempts, 'the stale request never reached the server');
+    // Three refused attempts charged nothing: the connection still allows its two verified rotations.
+    ok(await rotate(id, { secret: 'Rotated-secret-0202', verify: true, expectedVersion: version }, key.token));
+    ok(await rotate(id, { secret: 'Rotated-secret-0203', verify: true }, key.token));
+    assert.equal(verifying.authAttempts.length, attempts + 2);
   });
 });
 

@@ -115,6 +115,25 @@ const cases: Case[] = [
     never: [goodKey.slice(3)],
   },
   {
+    // Without AUTH_JWKS_URL, JWT is off: an issuer or audience alone would look configured and do nothing.
+    name: 'AUTH_ISSUER without AUTH_JWKS_URL',
+    env: { NODE_ENV: 'production', SECRET_KEYS: goodKey, AUTH_ISSUER: 'https://idp.example/' },
+    message: /Configuration error: AUTH_ISSUER and AUTH_AUDIENCE take effect only with AUTH_JWKS_URL: set all three, or none/,
+    never: [goodKey.slice(3)],
+  },
+  {
+    name: 'AUTH_AUDIENCE without AUTH_JWKS_URL',
+    env: { NODE_ENV: 'production', SECRET_KEYS: goodKey, AUTH_AUDIENCE: 'api://postroom' },
+    message: /Configuration error: AUTH_ISSUER and AUTH_AUDIENCE take effect only with AUTH_JWKS_URL/,
+    never: [goodKey.slice(3)],
+  },
+  {
+    name: 'AUTH_ISSUER and AUTH_AUDIENCE without AUTH_JWKS_URL (not in production either)',
+    env: { AUTH_ISSUER: 'https://idp.example/', AUTH_AUDIENCE: 'api://postroom' },
+    message: /Configuration error: AUTH_ISSUER and AUTH_AUDIENCE take effect only with AUTH_JWKS_URL/,
+    never: [],
+  },
+  {
     name: 'a rate limit that is not a number',
     env: { NODE_ENV: 'production', SECRET_KEYS: goodKey, TEST_EMAIL_RATE_PER_KEY: 'lots' },
     message: /Configuration error: TEST_EMAIL_RATE_PER_KEY must be a whole number from 0 to 1000000/,
