@@ -128,23 +128,25 @@ test('two concurrent creates with isDefault: true: each succeeds or is CONFLICT,
       ),
     );
     assertNoServerError(results);
-    const split_ = split(results);
-    assert.ok(split_.wins.length >= 1, `round ${round}: at least one create wins: ${results.map((r) => r.body).join('\n')}`);
-    wins += split_.wins.length;
-    for (const conflict of split_.conflicts) {
+    const outcome = split(results);
+    assert.ok(
+      outcome.wins.length >= 1,
+      `round ${round}: at least one create wins: ${results.map((r) => r.body).join('\n')}`,
+    );
+    wins += outcome.wins.length;
+    for (const conflict of outcome.conflicts) {
       assert.match(conflict.errors![0]!.message, /marked default at the same moment: reload and try again/);
     }
     const marked = (await t.app.dataSource.query(
       `SELECT id FROM connection WHERE type = 'SMTP' AND is_default`,
     )) as Array<{ id: string }>;
     assert.equal(marked.length, 1, `round ${round}: exactly one marked default, got ${marked.length}`);
-    const winnerIds = split_.wins.map((r) => (r.data as { createConnection: { id: string } }).createConnection.id);
+    const winnerIds = outcome.wins.map((r) => (r.data as { createConnection: { id: string } }).createConnection.id);
     assert.ok(winnerIds.includes(marked[0]!.id), 'the marked one is a connection this round created');
-    const [{ n }] = (await t.app.dataSource.query(
-      `SELECT count(*)::int AS n FROM connection WHERE name LIKE $1`,
-      [`Default race ${round} %`],
-    )) as [{ n: number }];
-    assert.equal(n, split_.wins.length, 'a refused create stored nothing');
+    const [{ n }] = (await t.app.dataSource.query(`SELECT count(*)::int AS n FROM connection WHERE name LIKE $1`, [
+      `Default race ${round} %`,
+    ])) as [{ n: number }];
+    assert.equal(n, outcome.wins.length, 'a refused create stored nothing');
   }
   assert.ok(wins >= ROUNDS);
 });

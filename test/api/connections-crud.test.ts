@@ -605,9 +605,12 @@ describe('explicit null for an argument or input field with a default means the 
     assert.ok(sent.messageId, 'a message was sent');
     assert.equal(sink.messages.length, delivered + 1);
     const literal = ok(
-      await t.gql(`mutation($id: ID!) { sendTestEmail(id: $id, to: "admin@example.com", dryRun: null) { ok messageId } }`, {
-        id: c.id,
-      }),
+      await t.gql(
+        `mutation($id: ID!) { sendTestEmail(id: $id, to: "admin@example.com", dryRun: null) { ok messageId } }`,
+        {
+          id: c.id,
+        },
+      ),
     ).sendTestEmail;
     assert.equal(literal.ok, true);
     assert.ok(literal.messageId);
@@ -680,7 +683,10 @@ describe('explicit null for an argument or input field with a default means the 
     assert.equal(rotated.auth.password.hint, '…Nv01');
     assert.equal(sink.authAttempts.length, attempts, 'no login was attempted');
     // The control: verify: true with the same refused password does log in and is refused.
-    const verified = await t.gql(ROTATE_SECRET, { id: c.id, input: { secret: 'refused-by-the-sink-Nv02', verify: true } });
+    const verified = await t.gql(ROTATE_SECRET, {
+      id: c.id,
+      input: { secret: 'refused-by-the-sink-Nv02', verify: true },
+    });
     assertBadInput(verified, 'secret', 'did not work');
     assert.equal(sink.authAttempts.length, attempts + 1);
   });
@@ -711,9 +717,13 @@ test('schema.graphql declares every argument and input field with a default as n
   };
   assert.ok(fieldsOf('CreateConnectionInput').includes('isDefault: Boolean = false'));
   assert.ok(fieldsOf('CreateConnectionInput').includes('type: ConnectionType = SMTP'));
-  assert.ok(fieldsOf('OAuth2ClientCredentialsInput').includes('scope: String = "https://outlook.office365.com/.default"'));
   assert.ok(
-    fieldsOf('OAuth2ClientCredentialsInput').includes('clientAuthType: ClientAuthType = SEND_CLIENT_CREDENTIALS_IN_BODY'),
+    fieldsOf('OAuth2ClientCredentialsInput').includes('scope: String = "https://outlook.office365.com/.default"'),
+  );
+  assert.ok(
+    fieldsOf('OAuth2ClientCredentialsInput').includes(
+      'clientAuthType: ClientAuthType = SEND_CLIENT_CREDENTIALS_IN_BODY',
+    ),
   );
   assert.ok(fieldsOf('RotateSecretInput').includes('verify: Boolean = false'));
   const nonNullWithDefault = schema.split('\n').filter((line) => /!\s*=/.test(line));

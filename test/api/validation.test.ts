@@ -677,6 +677,13 @@ describe('garbage in, exact BAD_USER_INPUT out, nothing written', () => {
 });
 
 describe('inputs that must behave', () => {
+  test('a required field left out is reported on the field itself', async () => {
+    const input = basicInput({ name: 'Missing from' });
+    delete (input as Record<string, unknown>).fromAddress;
+    const res = await t.gql(CREATE_CONNECTION, { input });
+    assertBadInput(res, 'fromAddress', 'fromAddress is required');
+  });
+
   test('url is trimmed; tls defaults to STARTTLS on 587 and IMPLICIT_TLS on 465', async () => {
     const a = ok(
       await t.gql(CREATE_CONNECTION, { input: basicInput({ name: 'Trimmed', url: ' smtp.example.com:587 ' }) }),

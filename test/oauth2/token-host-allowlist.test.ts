@@ -118,7 +118,12 @@ describe('end to end: a stored connection whose token host was removed from OAUT
             caCertificate: sink.ca.certPem,
             fromAddress: MAILBOX,
             auth: {
-              oauth2ClientCredentials: { username: MAILBOX, clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, tokenUrl },
+              oauth2ClientCredentials: {
+                username: MAILBOX,
+                clientId: TEST_CLIENT_ID,
+                clientSecret: TEST_CLIENT_SECRET,
+                tokenUrl,
+              },
             },
           },
         });

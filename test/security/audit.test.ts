@@ -414,9 +414,11 @@ test('moving the default mark records connection.setDefault for the previous def
       isDefault: boolean;
     };
   const markedIds = async () =>
-    ((await t.app.dataSource.query(`SELECT id FROM connection WHERE type = 'SMTP' AND is_default`)) as Array<{
-      id: string;
-    }>).map((r) => r.id);
+    (
+      (await t.app.dataSource.query(`SELECT id FROM connection WHERE type = 'SMTP' AND is_default`)) as Array<{
+        id: string;
+      }>
+    ).map((r) => r.id);
 
   // Whatever is marked now (the imported connection, from the first test) is unmarked by createConnection.
   const [previous] = await markedIds();
@@ -425,8 +427,9 @@ test('moving the default mark records connection.setDefault for the previous def
 
   // createConnection with isDefault: two events, one per connection that changed.
   let before = await eventCount();
-  const first = ok(await gql(CREATE_CONNECTION, { input: basic('Default one', 'default-one-password', { isDefault: true }) }))
-    .createConnection as { id: string; version: number };
+  const first = ok(
+    await gql(CREATE_CONNECTION, { input: basic('Default one', 'default-one-password', { isDefault: true }) }),
+  ).createConnection as { id: string; version: number };
   assert.equal(await eventCount(), before + 2, 'the create, and the unmarking of the previous default');
   const unmarked = (await historyOf(previous))[0]!;
   assert.deepEqual(

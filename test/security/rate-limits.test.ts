@@ -180,7 +180,9 @@ describe('rotateSecret with verify: true', () => {
     verifying = await startSmtpSink({
       tls: 'none',
       onAuth: (attempt) =>
-        attempt.password?.startsWith('Rotated-') ? true : { code: 535, message: '5.7.8 Authentication credentials invalid' },
+        attempt.password?.startsWith('Rotated-')
+          ? true
+          : { code: 535, message: '5.7.8 Authentication credentials invalid' },
     });
     t = await startTestApp({
       env: { ...env(), EGRESS_ALLOWED_PORTS: `587,${sink.port},${verifying.port}` },
@@ -249,8 +251,9 @@ describe('rotateSecret with verify: true', () => {
     );
     const attempts = verifying.authAttempts.length;
     for (let i = 0; i < 6; i += 1) {
-      const rotated = ok(await rotate(id, { secret: `Plain-rotation-secret-${i}`, verify: i % 2 === 0 ? false : null }, key.token))
-        .rotateSecret;
+      const rotated = ok(
+        await rotate(id, { secret: `Plain-rotation-secret-${i}`, verify: i % 2 === 0 ? false : null }, key.token),
+      ).rotateSecret;
       assert.equal(rotated.auth.password.isSet, true);
     }
     assert.equal(verifying.authAttempts.length, attempts, 'no verification, so no login');
@@ -261,7 +264,11 @@ describe('rotateSecret with verify: true', () => {
     const { id, version } = await createOnVerifying();
     const attempts = verifying.authAttempts.length;
     for (let i = 0; i < 3; i += 1) {
-      const res = await rotate(id, { secret: 'Rotated-secret-0201', verify: true, expectedVersion: version + 7 }, key.token);
+      const res = await rotate(
+        id,
+        { secret: 'Rotated-secret-0201', verify: true, expectedVersion: version + 7 },
+        key.token,
+      );
       assert.equal(res.errors?.[0]?.extensions.code, 'CONFLICT', res.body);
       assert.equal(res.errors[0]!.extensions.currentVersion, version);
     }

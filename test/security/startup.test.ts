@@ -118,7 +118,8 @@ const cases: Case[] = [
     // Without AUTH_JWKS_URL, JWT is off: an issuer or audience alone would look configured and do nothing.
     name: 'AUTH_ISSUER without AUTH_JWKS_URL',
     env: { NODE_ENV: 'production', SECRET_KEYS: goodKey, AUTH_ISSUER: 'https://idp.example/' },
-    message: /Configuration error: AUTH_ISSUER and AUTH_AUDIENCE take effect only with AUTH_JWKS_URL: set all three, or none/,
+    message:
+      /Configuration error: AUTH_ISSUER and AUTH_AUDIENCE take effect only with AUTH_JWKS_URL: set all three, or none/,
     never: [goodKey.slice(3)],
   },
   {
