@@ -25,6 +25,8 @@ export interface AppConfig {
   dataDir: string;
   secretKeys: string | undefined;
   production: boolean;
+  /** Introspection and the playground: on in development; in production only with GRAPHQL_INTROSPECTION=true. */
+  introspection: boolean;
   logLevel: string;
   auth: AuthConfig;
   oauth2AllowedTokenHosts: string[] | undefined;
@@ -112,6 +114,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? './.data'),
     secretKeys: text(env, 'SECRET_KEYS'),
     production: text(env, 'NODE_ENV') === 'production',
+    introspection:
+      text(env, 'GRAPHQL_INTROSPECTION') === undefined
+        ? text(env, 'NODE_ENV') !== 'production'
+        : flag(env, 'GRAPHQL_INTROSPECTION'),
     logLevel,
     auth: {
       bootstrapApiKey: text(env, 'BOOTSTRAP_API_KEY'),

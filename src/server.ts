@@ -48,7 +48,7 @@ export async function createHttpServer(deps: {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
-  const playground = !config.production;
+  const playground = config.introspection;
 
   const armor = new ApolloArmor({
     maxDepth: { n: 10 },
@@ -64,7 +64,7 @@ export async function createHttpServer(deps: {
   const schema = await createSchema();
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    introspection: !config.production,
+    introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,

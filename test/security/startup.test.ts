@@ -153,6 +153,24 @@ for (const c of cases) {
   });
 }
 
+test('GRAPHQL_INTROSPECTION=true turns introspection and the playground back on in production', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'postroom-startup-'));
+  dirs.push(dataDir);
+  const token = `introspection-test-${randomBytes(16).toString('hex')}`;
+  const env = { NODE_ENV: 'production', SECRET_KEYS: goodKey, GRAPHQL_INTROSPECTION: 'true', BOOTSTRAP_API_KEY: token };
+  await runServer(childEnv(dataDir, env), async (url) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+    });
+    assert.deepEqual(await response.json(), { data: { __schema: { queryType: { name: 'Query' } } } });
+    const page = await fetch(url, { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+  });
+});
+
 test('with a good SECRET_KEYS, production starts (the refusals above are not vacuous)', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'postroom-startup-'));
   dirs.push(dataDir);
