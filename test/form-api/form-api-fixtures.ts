@@ -2,6 +2,12 @@
 import assert from 'node:assert/strict';
 import { CONNECTION_FIELDS } from '../api/operations.js';
 import type { GraphQLResponse } from '../helpers/test-app.js';
+import {
+  CLIENT_ID,
+  TENANT_ID,
+  basicForm as documentedBasicForm,
+  oauth2Form as documentedOAuth2Form,
+} from '../form/form-fixtures.js';
 
 export { CONNECTION_FIELDS };
 
@@ -23,23 +29,15 @@ export const EXPORT_CONNECTIONS = `query ExportConnections($filter: ConnectionFi
 
 export const TOTAL_COUNT = `query Total { connections(first: 0) { totalCount } }`;
 
-/** Method 1 of the documented admin form, verbatim. */
-export const DOCUMENTED_BASIC_CONFIGURATION =
-  '{ "UseSsl" : true, "FromDisplayName" : "ACME Reporting", "FromAddress" : "reports@acme.com" }';
-
-/** Method 2 of the documented admin form, verbatim, placeholders included. */
-export const DOCUMENTED_OAUTH2_CONFIGURATION =
-  '{ "UseSsl" : true, "FromDisplayName" : "ACME Reporting", "FromAddress" : "reports@acme.com", "GrantType":"ClientCredentials", "AuthType":"OAuth2", "ClientID": "YOUR_CLIENT_ID", "Scope":"https://outlook.office365.com/.default", "TokenUrl":"https://login.microsoftonline.com/YOUR_TENANT_ID/oauth2/v2.0/token", "ClientAuthType":"SendClientCredentialsInBody" }';
-
-export const CLIENT_ID = '3f2b7c1e-9a4d-4e8b-b1c2-5d6e7f8a9b0c';
-export const TENANT_ID = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
-export const CLIENT_SECRET = 'Xy9~kQ2.abcdefghijklmnopQRSTUV_0123456';
-export const TOKEN_URL = `https://login.microsoftonline.com/${TENANT_ID}/oauth2/v2.0/token`;
-
-export const OAUTH2_CONFIGURATION_FILLED = DOCUMENTED_OAUTH2_CONFIGURATION.replace('YOUR_CLIENT_ID', CLIENT_ID).replace(
-  'YOUR_TENANT_ID',
+export {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  DOCUMENTED_BASIC_CONFIGURATION,
+  DOCUMENTED_OAUTH2_CONFIGURATION,
+  OAUTH2_CONFIGURATION_FILLED,
   TENANT_ID,
-);
+} from '../form/form-fixtures.js';
+export const TOKEN_URL = `https://login.microsoftonline.com/${TENANT_ID}/oauth2/v2.0/token`;
 
 export interface FormVars {
   type: string;
@@ -51,31 +49,9 @@ export interface FormVars {
   configuration?: string | null;
 }
 
-export function basicForm(overrides: Partial<FormVars> = {}): FormVars {
-  return {
-    type: 'SMTP',
-    name: 'Default',
-    description: 'Reports mailbox',
-    url: 'smtp.outlook.com:587',
-    userName: 'reports@acme.com',
-    password: 'correct horse battery staple',
-    configuration: DOCUMENTED_BASIC_CONFIGURATION,
-    ...overrides,
-  };
-}
-
-export function oauth2Form(overrides: Partial<FormVars> = {}): FormVars {
-  return {
-    type: 'SMTP',
-    name: 'Default',
-    description: null,
-    url: 'smtp.office365.com:587',
-    userName: 'reports@yourcompany.com',
-    password: CLIENT_SECRET,
-    configuration: OAUTH2_CONFIGURATION_FILLED,
-    ...overrides,
-  };
-}
+/** The documented forms (test/form/form-fixtures.ts), as GraphQL variables. */
+export const basicForm = (overrides: Partial<FormVars> = {}): FormVars => documentedBasicForm(overrides);
+export const oauth2Form = (overrides: Partial<FormVars> = {}): FormVars => documentedOAuth2Form(overrides);
 
 /** A Basic form whose Configuration is this object (serialised) or text. */
 export function withConfiguration(
